@@ -1,0 +1,38 @@
+# forge-exec — the two commands a newcomer needs:
+#   make run    install what is missing, build, start forge-execd on 127.0.0.1:50051
+#   make test   install what is missing, build, run every test
+# Others: make build, make bench, make fuzz, make format, make clean.
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+RUN_ARGS ?=
+
+.PHONY: all deps build run test bench fuzz format clean
+
+all: build
+
+# Runs scripts/install-deps only when its quick check finds something missing.
+deps:
+	@scripts/install-deps --check || scripts/install-deps
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	$(BUILD_DIR)/server/forge-execd $(RUN_ARGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+bench: build
+	$(BUILD_DIR)/tests/bench/forge-bench $(BENCH_ARGS)
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)
