@@ -31,3 +31,17 @@ function(forge_add_test name)
     LABELS "${ARG_LABELS}"
     ENVIRONMENT "FORGE_BUILD_DIR=${CMAKE_BINARY_DIR};FORGE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
+
+# forge_add_tests_in_dir(LIBS <targets...> [LABELS ...] [TIMEOUT s])
+# Makes one test binary per *_test.cc in the calling directory, named after
+# the file, so an area adds a test by adding a file.
+function(forge_add_tests_in_dir)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "LIBS;LABELS" ${ARGN})
+  file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  foreach(test ${tests})
+    get_filename_component(name ${test} NAME_WE)
+    get_filename_component(area ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+    forge_add_test(${area}_${name} SOURCES ${test} LIBS ${ARG_LIBS}
+                   LABELS ${ARG_LABELS} TIMEOUT ${ARG_TIMEOUT})
+  endforeach()
+endfunction()
