@@ -1,0 +1,35 @@
+#include "cars/lexer.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "cars/lexer_internal.h"
+#include "cars/scan_cursor.h"
+
+namespace forge::cars {
+
+LexedSource Lex(Language language, absl::string_view source,
+                const LexLimits& limits) {
+  constexpr size_t kMaxSource = std::numeric_limits<uint32_t>::max() - 1;
+  source = source.substr(0, std::min(source.size(), kMaxSource));
+  LexedSource out;
+  out.tokens.reserve(
+      std::min<size_t>(source.size() / 4 + 16, limits.max_tokens));
+  TokenEmitter emit(&out, limits);
+  ScanCursor cursor(source, SourceMark{}, static_cast<uint32_t>(source.size()));
+  switch (language) {
+    case Language::kPython:
+      LexPython(cursor, &emit);
+      break;
+    case Language::kJavaScript:
+      LexJavaScript(cursor, &emit);
+      break;
+    case Language::kBash:
+      LexBash(cursor, &emit);
+      break;
+  }
+  return out;
+}
+
+}  // namespace forge::cars

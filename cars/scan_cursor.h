@@ -1,0 +1,160 @@
+// Internal building blocks shared by the lexers: a bounds-checked cursor
+// that tracks line and column, a capped value buffer and a token emitter
+// that enforces LexLimits. Not part of the public API.
+#ifndef FORGE_CARS_SCAN_CURSOR_H_
+#define FORGE_CARS_SCAN_CURSOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "cars/lexer.h"
+#include "cars/token.h"
+#include "cars/utf8.h"
+
+namespace forge::cars {
+
+// A position in the source.
+struct SourceMark {
+  uint32_t pos = 0;
+  uint32_t line = 1;
+  uint32_t column = 1;
+};
+
+// Walks [begin, end) of a source one byte at a time. Peek past the end
+// returns 0, so callers must test AtEnd() where a NUL byte is meaningful.
+class ScanCursor {
+ public:
+  ScanCursor(absl::string_view source, SourceMark start, uint32_t end)
+      : source_(source), mark_(start), end_(end) {}
+
+  bool AtEnd() const { return mark_.pos >= end_; }
+  // True when at least n more bytes remain.
+  bool Has(size_t n) const { return mark_.pos + n <= end_; }
+  unsigned char Peek(size_t ahead = 0) const {
+    return mark_.pos + ahead < end_
+               ? static_cast<unsigned char>(source_[mark_.pos + ahead])
+               : 0;
+  }
+  bool LookingAt(absl::string_view text) const {
+    return Has(text.size()) && source_.substr(mark_.pos, text.size()) == text;
+  }
+  void Advance() {
+    if (AtEnd()) return;
+    const unsigned char c = static_cast<unsigned char>(source_[mark_.pos]);
+    ++mark_.pos;
+    if (c == '\n') {
+      ++mark_.line;
+      mark_.column = 1;
+    } else if (!IsUtf8Continuation(c)) {
+      ++mark_.column;
+    }
+  }
+  void Advance(size_t n) {
+    for (size_t i = 0; i < n && !AtEnd(); ++i) Advance();
+  }
+  // Decodes the code point at the cursor without moving.
+  char32_t PeekCodePoint(size_t* length) const {
+    return DecodeUtf8At(source_.substr(0, end_), mark_.pos, length);
+  }
+
+  const SourceMark& mark() const { return mark_; }
+  uint32_t pos() const { return mark_.pos; }
+  uint32_t end() const { return end_; }
+  absl::string_view source() const { return source_; }
+  absl::string_view Slice(uint32_t from, uint32_t to) const {
+    return source_.substr(from, to - from);
+  }
+
+ private:
+  absl::string_view source_;
+  SourceMark mark_;
+  uint32_t end_;
+};
+
+// Collects a token's decoded value up to a byte cap.
+class ValueBuilder {
+ public:
+  explicit ValueBuilder(size_t cap) : cap_(cap) {}
+  void Push(char c) {
+    if (value_.size() < cap_) {
+      value_.push_back(c);
+    } else {
+      truncated_ = true;
+    }
+  }
+  void Append(absl::string_view text) {
+    for (char c : text) Push(c);
+  }
+  void PushCodePoint(char32_t cp) {
+    std::string utf8;
+    AppendUtf8(cp, &utf8);
+    Append(utf8);
+  }
+  bool truncated() const { return truncated_; }
+  std::string Take() { return std::move(value_); }
+
+ private:
+  size_t cap_;
+  std::string value_;
+  bool truncated_ = false;
+};
+
+// Appends tokens to a LexedSource until max_tokens.
+class TokenEmitter {
+ public:
+  TokenEmitter(LexedSource* out, const LexLimits& limits)
+      : out_(out), limits_(limits) {}
+
+  // False once the token budget is spent; lexers then stop.
+  bool Full() const { return out_->truncated; }
+  const LexLimits& limits() const { return limits_; }
+  LexedSource* out() { return out_; }
+
+  // Appends a token spanning [start.pos, end) and returns its index, or -1
+  // when the budget is spent (and marks the output truncated).
+  int Emit(TokenKind kind, const SourceMark& start, uint32_t end,
+           std::string value, uint8_t flags = 0) {
+    if (out_->tokens.size() >= limits_.max_tokens) {
+      out_->truncated = true;
+      return -1;
+    }
+    Token& t = out_->tokens.emplace_back();
+    t.kind = kind;
+    t.flags = flags;
+    t.begin = start.pos;
+    t.end = end;
+    t.line = start.line;
+    t.column = start.column;
+    t.value = std::move(value);
+    return static_cast<int>(out_->tokens.size() - 1);
+  }
+
+  // The last token emitted, or nullptr.
+  const Token* Last() const {
+    return out_->tokens.empty() ? nullptr : &out_->tokens.back();
+  }
+
+ private:
+  LexedSource* out_;
+  const LexLimits& limits_;
+};
+
+inline bool IsAsciiIdentStart(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+inline bool IsAsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline bool IsAsciiIdentChar(unsigned char c) {
+  return IsAsciiIdentStart(c) || IsAsciiDigit(c);
+}
+inline int HexValue(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace forge::cars
+
+#endif  // FORGE_CARS_SCAN_CURSOR_H_

@@ -1,0 +1,78 @@
+// Tokens produced by the CARS lexers (lexer.h). A token knows where it is in
+// the source (byte range, 1-based line and column) and, for strings and
+// identifiers, what it means after decoding (escapes processed, quotes
+// removed, compatibility forms folded).
+#ifndef FORGE_CARS_TOKEN_H_
+#define FORGE_CARS_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace forge::cars {
+
+enum class TokenKind : uint8_t {
+  kIdentifier,
+  kKeyword,
+  // A string literal; `value` holds the decoded content.
+  kString,
+  kComment,
+  kNumber,
+  kOperator,
+  // JavaScript regular-expression literal; `value` is the pattern.
+  kRegex,
+  // Bash word (argument, command name, assignment); `value` is the word with
+  // quotes removed and escapes decoded, expansions kept as written.
+  kWord,
+  // End of a logical line (Python outside brackets, Bash, JavaScript).
+  kNewline,
+};
+
+// Bit flags on a token.
+enum TokenFlag : uint8_t {
+  // `value` was cut at LexLimits::max_value_bytes.
+  kTokenTruncated = 1 << 0,
+  // The string or comment ran to the end of input without its terminator.
+  kTokenUnterminated = 1 << 1,
+  // f-string or template literal: holds interpolated expressions, which are
+  // lexed as tokens right after this one.
+  kTokenInterpolated = 1 << 2,
+  // Identifier spelled with escapes or compatibility characters that the
+  // language folds to the plain ASCII name in `value` (e.g. "\u0065val",
+  // fullwidth letters in Python).
+  kTokenDisguised = 1 << 3,
+  // Bytes literal (Python b"...").
+  kTokenBytes = 1 << 4,
+  // Bash word containing quotes or backslash escapes.
+  kTokenQuoted = 1 << 5,
+  // Bash word containing a $-expansion, backquote or process substitution.
+  kTokenExpands = 1 << 6,
+  // Bash here-document body; the token's `link` on the `<<` operator points
+  // to it.
+  kTokenHeredoc = 1 << 7,
+};
+
+struct Token {
+  TokenKind kind;
+  uint8_t flags = 0;
+  // Byte range [begin, end) in the source.
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  // 1-based; the column counts code points.
+  uint32_t line = 0;
+  uint32_t column = 0;
+  // For a Bash `<<` operator: index of its here-document token, or -1.
+  int32_t link = -1;
+  // Decoded value (see TokenKind); operators and numbers hold their text.
+  std::string value;
+
+  bool Is(TokenKind k, const char* text) const {
+    return kind == k && value == text;
+  }
+  bool IsOp(const char* text) const { return Is(TokenKind::kOperator, text); }
+  bool Has(TokenFlag flag) const { return (flags & flag) != 0; }
+};
+
+}  // namespace forge::cars
+
+#endif  // FORGE_CARS_TOKEN_H_
