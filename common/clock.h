@@ -23,7 +23,8 @@ class Clock {
 // A clock that moves only when told. Thread-safe.
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(absl::Time start = absl::UnixEpoch() + absl::Hours(24 * 365 * 50))
+  explicit FakeClock(absl::Time start = absl::UnixEpoch() +
+                                        absl::Hours(24 * 365 * 50))
       : now_(start) {}
   absl::Time Now() const override;
   void Advance(absl::Duration by);

@@ -15,7 +15,8 @@ TEST(ClockTest, FakeClockMovesOnlyWhenTold) {
 }
 
 TEST(ClockTest, RealClockIsNearAbslNow) {
-  EXPECT_LT(absl::AbsDuration(Clock::Real().Now() - absl::Now()), absl::Seconds(5));
+  EXPECT_LT(absl::AbsDuration(Clock::Real().Now() - absl::Now()),
+            absl::Seconds(5));
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ TEST(StatusMacrosTest, AssignOrReturnMovesValueAndPropagatesError) {
 
 TEST(StatusMacrosTest, ReturnIfErrorStopsAtFirstError) {
   bool reached = false;
-  EXPECT_EQ(Chain(absl::AbortedError("x"), &reached).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Chain(absl::AbortedError("x"), &reached).code(),
+            absl::StatusCode::kAborted);
   EXPECT_FALSE(reached);
   EXPECT_TRUE(Chain(absl::OkStatus(), &reached).ok());
   EXPECT_TRUE(reached);

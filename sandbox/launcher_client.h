@@ -1,0 +1,112 @@
+// The server's side of the launcher: starts forge-launcher once (before the
+// server's threads exist, or later with posix_spawn, which is safe in a
+// threaded process), sends it requests, and delivers its replies to
+// callbacks. The server process itself never forks a sandbox.
+//
+// Thread-safety: every method may be called from any thread. Callbacks run
+// on the client's single reader thread, one at a time; they must not block
+// and must not call back into a LauncherClient method that waits (none do).
+#ifndef FORGE_SANDBOX_LAUNCHER_CLIENT_H_
+#define FORGE_SANDBOX_LAUNCHER_CLIENT_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/unique_fd.h"
+#include "sandbox/sandbox_spec.h"
+
+namespace forge::sandbox {
+
+class LauncherConnection;
+
+// One sandbox, made for exactly one job and never reused. Destroying it kills
+// whatever still runs in it.
+class Sandbox {
+ public:
+  using FinishedCallback = absl::AnyInvocable<void(SandboxResult) &&>;
+
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  const std::string& id() const { return id_; }
+  // Protections in force, e.g. "userns", "pidns", "seccomp".
+  const std::vector<std::string>& protections() const { return protections_; }
+
+  // Starts the job whose payload is in `payload` (job_payload.h) with the
+  // given stdio descriptors (the program's ends; the caller keeps its own).
+  // `done` runs exactly once: with the result, or with a kSetupError result if
+  // the launcher is lost. Calling Run twice yields a kSetupError result.
+  void Run(const ResourceLimits& limits, UniqueFd payload, UniqueFd stdin_fd,
+           UniqueFd stdout_fd, UniqueFd stderr_fd, FinishedCallback done);
+
+  // Kills the sandbox's processes. Non-blocking; idempotent; a Run's `done`
+  // still follows, with termination kKilled (unless another verdict came
+  // first).
+  void Kill();
+
+ private:
+  friend class LauncherConnection;
+  Sandbox(std::shared_ptr<LauncherConnection> connection, std::string id,
+          std::vector<std::string> protections);
+
+  std::shared_ptr<LauncherConnection> connection_;
+  std::string id_;
+  std::vector<std::string> protections_;
+  bool ran_ = false;
+};
+
+class LauncherClient {
+ public:
+  using CreatedCallback =
+      absl::AnyInvocable<void(absl::StatusOr<std::unique_ptr<Sandbox>>) &&>;
+
+  // Starts `launcher_path` with a fresh socketpair. The launcher dies with
+  // this process.
+  static absl::StatusOr<std::unique_ptr<LauncherClient>> Start(
+      const std::string& launcher_path);
+
+  // Closes the socket (the launcher then kills every sandbox and exits),
+  // fails pending callbacks, and waits for the launcher to exit.
+  ~LauncherClient();
+
+  // Asynchronously makes a ready sandbox. `done` runs exactly once.
+  void Create(const SandboxSpec& spec, CreatedCallback done);
+
+  // Blocking convenience for tools and tests.
+  absl::StatusOr<std::unique_ptr<Sandbox>> CreateSync(const SandboxSpec& spec);
+
+  // False once the launcher has exited or the connection broke.
+  bool alive() const;
+  pid_t launcher_pid() const { return pid_; }
+
+ private:
+  LauncherClient(std::shared_ptr<LauncherConnection> connection, pid_t pid);
+
+  std::shared_ptr<LauncherConnection> connection_;
+  pid_t pid_;
+};
+
+// Runs `job` in `sandbox` and waits for the result, collecting all of
+// stdout and stderr (for tests, tools and benchmarks, not the server).
+struct CollectedRun {
+  SandboxResult result;
+  std::string stdout_data;
+  std::string stderr_data;
+};
+absl::StatusOr<CollectedRun> RunAndCollect(Sandbox& sandbox, const JobSpec& job,
+                                           const ResourceLimits& limits,
+                                           absl::string_view stdin_data = "");
+
+}  // namespace forge::sandbox
+
+#endif  // FORGE_SANDBOX_LAUNCHER_CLIENT_H_

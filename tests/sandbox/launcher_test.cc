@@ -1,0 +1,141 @@
+// End-to-end tests of the launcher path: LauncherClient → forge-launcher →
+// sandbox init → program, with real namespaces. Needs root (or the right to
+// create user namespaces and write id maps); skips otherwise.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sandbox/launcher_client.h"
+
+namespace forge::sandbox {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string LauncherPath() {
+  const char* build = std::getenv("FORGE_BUILD_DIR");
+  return absl::StrCat(build ? build : "build", "/sandbox/forge-launcher");
+}
+
+SandboxSpec TestSpec(const std::string& id) {
+  SandboxSpec spec;
+  spec.sandbox_id = id;
+  spec.host_uid = 65534;
+  spec.host_gid = 65534;
+  for (const char* dir :
+       {"/usr/bin", "/usr/lib", "/usr/lib64", "/etc/alternatives"}) {
+    if (::access(dir, F_OK) == 0) spec.binds.push_back({dir, dir});
+  }
+  return spec;
+}
+
+JobSpec Shell(const std::string& script) {
+  JobSpec job;
+  job.argv = {"/usr/bin/bash", "-c", script};
+  job.env = {"PATH=/usr/bin:/bin", "HOME=/workspace"};
+  return job;
+}
+
+class LauncherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "needs root to map sandbox ids onto host ids";
+    auto client = LauncherClient::Start(LauncherPath());
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = std::move(*client);
+  }
+
+  CollectedRun Run(const JobSpec& job, ResourceLimits limits = {},
+                   absl::string_view stdin_data = "") {
+    auto sandbox = client_->CreateSync(TestSpec(absl::StrCat("t", counter_++)));
+    EXPECT_TRUE(sandbox.ok()) << sandbox.status();
+    if (!sandbox.ok()) return {};
+    auto run = RunAndCollect(**sandbox, job, limits, stdin_data);
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.ok() ? *run : CollectedRun{};
+  }
+
+  std::unique_ptr<LauncherClient> client_;
+  int counter_ = 0;
+};
+
+TEST_F(LauncherTest, RunsProgramAndReportsExitCode) {
+  CollectedRun run = Run(Shell("echo hello; echo oops >&2; exit 3"));
+  EXPECT_EQ(run.result.termination, Termination::kExited) << run.result.message;
+  EXPECT_EQ(run.result.exit_code, 3);
+  EXPECT_EQ(run.stdout_data, "hello\n");
+  EXPECT_EQ(run.stderr_data, "oops\n");
+}
+
+TEST_F(LauncherTest, ProgramSeesItsOwnWorldOnly) {
+  CollectedRun run = Run(
+      Shell("id -u; id -g; hostname; pwd; echo $$; ls /; test -e /work && echo "
+            "HOST-WORK; "
+            "test -e /root && echo HOST-ROOT; ls /proc | grep -c '^[0-9]'"));
+  ASSERT_EQ(run.result.termination, Termination::kExited)
+      << run.result.message << run.stderr_data;
+  std::vector<std::string> lines = absl::StrSplit(run.stdout_data, '\n');
+  ASSERT_GE(lines.size(), 5u) << run.stdout_data;
+  EXPECT_EQ(lines[0], "1000");
+  EXPECT_EQ(lines[1], "1000");
+  EXPECT_EQ(lines[2], "sandbox");
+  EXPECT_EQ(lines[3], "/workspace");
+  EXPECT_EQ(lines[4], "2");  // pid 1 is the sandbox init
+  EXPECT_THAT(run.stdout_data, Not(HasSubstr("HOST-")));
+}
+
+TEST_F(LauncherTest, InputFilesAndStdinArrive) {
+  JobSpec job =
+      Shell("cat data/in.txt; cat; stat -c %a data/run.sh; ./data/run.sh");
+  job.files = {{"data/in.txt", "file-content\n", 0644},
+               {"data/run.sh", "#!/bin/sh\necho ran\n", 0755}};
+  CollectedRun run = Run(job, {}, "from-stdin\n");
+  EXPECT_EQ(run.stdout_data, "file-content\nfrom-stdin\n755\nran\n")
+      << run.stderr_data;
+}
+
+TEST_F(LauncherTest, WallTimeoutKillsTheWholeTree) {
+  ResourceLimits limits;
+  limits.wall_time = absl::Milliseconds(300);
+  CollectedRun run = Run(Shell("(sleep 100 &) ; sleep 100"), limits);
+  EXPECT_EQ(run.result.termination, Termination::kWallTimeout);
+  EXPECT_LT(run.result.wall_time, absl::Seconds(5));
+}
+
+TEST_F(LauncherTest, KillEndsARunningSandbox) {
+  auto sandbox = client_->CreateSync(TestSpec("kill-me"));
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  Sandbox* raw = sandbox->get();
+  std::thread killer([raw] {
+    absl::SleepFor(absl::Milliseconds(200));
+    raw->Kill();
+  });
+  auto run = RunAndCollect(*raw, Shell("sleep 100"), ResourceLimits{});
+  killer.join();
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->result.termination, Termination::kKilled);
+}
+
+TEST_F(LauncherTest, MissingBinaryIsASetupError) {
+  JobSpec job;
+  job.argv = {"/usr/bin/definitely-not-here"};
+  CollectedRun run = Run(job);
+  EXPECT_EQ(run.result.termination, Termination::kSetupError);
+  EXPECT_THAT(run.result.message, HasSubstr("definitely-not-here"));
+}
+
+TEST_F(LauncherTest, RefusesRootHostIds) {
+  SandboxSpec spec = TestSpec("root-ids");
+  spec.host_uid = 0;
+  auto sandbox = client_->CreateSync(spec);
+  EXPECT_EQ(sandbox.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace forge::sandbox
