@@ -1,0 +1,147 @@
+#include "server/audit/log_state.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "common/status_macros.h"
+#include "server/audit/canonical.h"
+#include "server/audit/chain_verifier.h"
+#include "server/audit/log_file.h"
+#include "server/audit/record_types.h"
+
+namespace forge::audit {
+namespace {
+
+using ::forge::exec::v1::AuditRecord;
+
+std::string Detail(const AuditRecord& record, const char* key) {
+  auto it = record.details().find(key);
+  return it == record.details().end() ? std::string() : it->second;
+}
+
+absl::Status Damaged(const std::string& dir, const Problem& problem) {
+  return absl::DataLossError(absl::StrCat(
+      "audit log in ", dir, " is damaged at ", problem.where.file, " line ",
+      problem.where.line, " (byte ", problem.where.offset,
+      "): ", problem.message,
+      "; refusing to append to it (inspect it with `forge-exec audit "
+      "verify`)"));
+}
+
+}  // namespace
+
+void IndexRecord(const AuditRecord& record, uint64_t offset, LogState* state) {
+  state->next_sequence = record.sequence() + 1;
+  state->last_hash = record.hash();
+  if (!record.execution_id().empty()) {
+    auto [it, inserted] = state->executions.try_emplace(record.execution_id());
+    ExecutionEntry& entry = it->second;
+    if (inserted) {
+      entry.tenant = record.tenant();
+      entry.first_sequence = record.sequence();
+      entry.first_file = state->files.size() - 1;
+      entry.first_offset = offset;
+    }
+    ++entry.records;
+    entry.last_sequence = record.sequence();
+  }
+  if (record.type() == kChainHeadSigned) {
+    SignedHead head;
+    absl::SimpleAtoi(Detail(record, kHeadSequence), &head.sequence);
+    head.hash = Detail(record, kHeadHash);
+    head.signed_at = ParseAuditTime(Detail(record, kSignedAt))
+                         .value_or(absl::InfinitePast());
+    head.signature = absl::HexStringToBytes(Detail(record, kSignature));
+    head.public_key = absl::HexStringToBytes(Detail(record, kPublicKey));
+    state->signatures.push_back(std::move(head));
+  }
+}
+
+absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
+                                        const std::string& dir) {
+  FORGE_RETURN_IF_ERROR(storage.CreateDir(dir));
+  FORGE_ASSIGN_OR_RETURN(std::vector<std::string> names, storage.ListDir(dir));
+  std::vector<std::pair<uint64_t, std::string>> files;
+  for (const std::string& name : names) {
+    if (auto first = ParseLogFileName(name)) files.emplace_back(*first, name);
+  }
+  std::sort(files.begin(), files.end());
+
+  RecoveredLog recovered;
+  LogState& state = recovered.state;
+  state.last_hash = std::string(kGenesisHash);
+  VerifyReport report;
+  ChainVerifier chain({}, &report);
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& [declared_first, name] = files[i];
+    const std::string path = absl::StrCat(dir, "/", name);
+    FORGE_ASSIGN_OR_RETURN(std::string data, storage.Read(path, 0, UINT64_MAX));
+    state.files.push_back(LogFileInfo{declared_first, path, 0});
+    bool first_line = true;
+    BadLine bad;
+    auto scanned = ScanLogBytes(
+        data,
+        [&](const AuditRecord& record, const LinePosition& position) {
+          Location where{path, position.line, position.offset,
+                         record.sequence()};
+          if (first_line && record.sequence() != declared_first) {
+            chain.Fail(where,
+                       "the file's first sequence differs from its name");
+          }
+          first_line = false;
+          if (!chain.Add(record, where)) {
+            return absl::DataLossError(report.problem->message);
+          }
+          IndexRecord(record, position.offset, &state);
+          return absl::OkStatus();
+        },
+        &bad);
+    if (!scanned.ok()) {
+      if (!report.problem) {
+        chain.Fail(Location{path, bad.position.line, bad.position.offset, 0},
+                   std::string(bad.status.message()));
+      }
+      return Damaged(dir, *report.problem);
+    }
+    state.files.back().bytes = scanned->complete_bytes;
+    if (first_line && declared_first != state.next_sequence) {
+      chain.Fail(Location{path}, absl::StrCat("empty file, but the chain "
+                                              "continues at sequence ",
+                                              state.next_sequence));
+      return Damaged(dir, *report.problem);
+    }
+    if (scanned->torn_bytes == 0) continue;
+    if (i + 1 < files.size()) {
+      chain.Fail(Location{path, scanned->lines + 1, scanned->complete_bytes},
+                 "torn line in a file that is not the last");
+      return Damaged(dir, *report.problem);
+    }
+    // A torn tail: a write the crash cut short, never acknowledged. Keep the
+    // bytes for inspection, cut them off, and say so in the chain.
+    const uint64_t offset = scanned->complete_bytes;
+    const absl::string_view torn = absl::string_view(data).substr(offset);
+    const std::string preserved = absl::StrCat(path, ".torn-", offset);
+    FORGE_RETURN_IF_ERROR(storage.WriteFileAtomically(preserved, torn, 0600));
+    FORGE_ASSIGN_OR_RETURN(std::unique_ptr<AppendFile> file,
+                           storage.OpenAppend(path));
+    FORGE_RETURN_IF_ERROR(file->Truncate(offset));
+    FORGE_RETURN_IF_ERROR(file->Sync());
+    AuditRecord recovery;
+    recovery.set_type(kLogRecovery);
+    auto& details = *recovery.mutable_details();
+    details[kRecoveryReason] = "torn_tail";
+    details[kRecoveryFile] = name;
+    details[kRecoveryOffset] = absl::StrCat(offset);
+    details[kRecoveryTornBytes] = absl::StrCat(torn.size());
+    details[kRecoveryTornSha256] = Sha256Hex(torn);
+    details[kRecoveryPreservedAs] = preserved.substr(dir.size() + 1);
+    recovered.recovery = std::move(recovery);
+  }
+  return recovered;
+}
+
+}  // namespace forge::audit
