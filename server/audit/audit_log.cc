@@ -39,12 +39,16 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
   std::unique_ptr<AuditLog> log(new AuditLog(options, std::move(signer), clock,
                                              std::move(recovered.state)));
   FORGE_RETURN_IF_ERROR(log->OpenActiveFile());
-  if (recovered.recovery) {
+  bool recovering = false;
+  {
     absl::MutexLock lock(&log->mutex_);
-    log->queue_.push_back(Pending{std::move(*recovered.recovery), nullptr});
+    for (AuditRecord& record : recovered.recoveries) {
+      log->queue_.push_back(Pending{std::move(record), nullptr});
+      recovering = true;
+    }
   }
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
-  if (unsigned_head || !log->queue_.empty()) {
+  if (unsigned_head || recovering) {
     FORGE_RETURN_IF_ERROR(log->SignHead().status());
   }
   return log;

@@ -32,6 +32,21 @@ absl::Status Damaged(const std::string& dir, const Problem& problem) {
       "verify`)"));
 }
 
+AuditRecord TornTailRecord(const std::string& file, uint64_t offset,
+                           absl::string_view torn,
+                           const std::string& preserved_as) {
+  AuditRecord recovery;
+  recovery.set_type(kLogRecovery);
+  auto& details = *recovery.mutable_details();
+  details[kRecoveryReason] = "torn_tail";
+  details[kRecoveryFile] = file;
+  details[kRecoveryOffset] = absl::StrCat(offset);
+  details[kRecoveryTornBytes] = absl::StrCat(torn.size());
+  details[kRecoveryTornSha256] = Sha256Hex(torn);
+  details[kRecoveryPreservedAs] = preserved_as;
+  return recovery;
+}
+
 }  // namespace
 
 void IndexRecord(const AuditRecord& record, uint64_t offset, LogState* state) {
@@ -114,32 +129,41 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
                                               state.next_sequence));
       return Damaged(dir, *report.problem);
     }
-    if (scanned->torn_bytes == 0) continue;
-    if (i + 1 < files.size()) {
+    if (scanned->torn_bytes > 0 && i + 1 < files.size()) {
       chain.Fail(Location{path, scanned->lines + 1, scanned->complete_bytes},
                  "torn line in a file that is not the last");
       return Damaged(dir, *report.problem);
     }
-    // A torn tail: a write the crash cut short, never acknowledged. Keep the
-    // bytes for inspection, cut them off, and say so in the chain.
+    if (i + 1 < files.size()) continue;
+    // The last file. A torn tail is a write the crash cut short, never
+    // acknowledged: keep its bytes beside the file, cut it off, and say so
+    // in the chain. Preserved tails at this very offset whose record never
+    // became durable (a crash during recovery) are recorded too.
     const uint64_t offset = scanned->complete_bytes;
-    const absl::string_view torn = absl::string_view(data).substr(offset);
-    const std::string preserved = absl::StrCat(path, ".torn-", offset);
-    FORGE_RETURN_IF_ERROR(storage.WriteFileAtomically(preserved, torn, 0600));
-    FORGE_ASSIGN_OR_RETURN(std::unique_ptr<AppendFile> file,
-                           storage.OpenAppend(path));
-    FORGE_RETURN_IF_ERROR(file->Truncate(offset));
-    FORGE_RETURN_IF_ERROR(file->Sync());
-    AuditRecord recovery;
-    recovery.set_type(kLogRecovery);
-    auto& details = *recovery.mutable_details();
-    details[kRecoveryReason] = "torn_tail";
-    details[kRecoveryFile] = name;
-    details[kRecoveryOffset] = absl::StrCat(offset);
-    details[kRecoveryTornBytes] = absl::StrCat(torn.size());
-    details[kRecoveryTornSha256] = Sha256Hex(torn);
-    details[kRecoveryPreservedAs] = preserved.substr(dir.size() + 1);
-    recovered.recovery = std::move(recovery);
+    const std::string prefix = absl::StrCat(name, ".torn-", offset, "-");
+    if (scanned->torn_bytes > 0) {
+      const absl::string_view torn = absl::string_view(data).substr(offset);
+      const std::string preserved =
+          absl::StrCat(prefix, Sha256Hex(torn).substr(0, 16));
+      FORGE_RETURN_IF_ERROR(storage.WriteFileAtomically(
+          absl::StrCat(dir, "/", preserved), torn, 0600));
+      FORGE_ASSIGN_OR_RETURN(std::unique_ptr<AppendFile> file,
+                             storage.OpenAppend(path));
+      FORGE_RETURN_IF_ERROR(file->Truncate(offset));
+      FORGE_RETURN_IF_ERROR(file->Sync());
+      if (std::find(names.begin(), names.end(), preserved) == names.end()) {
+        names.push_back(preserved);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& preserved : names) {
+      if (preserved.rfind(prefix, 0) != 0) continue;
+      FORGE_ASSIGN_OR_RETURN(
+          std::string torn,
+          storage.Read(absl::StrCat(dir, "/", preserved), 0, UINT64_MAX));
+      recovered.recoveries.push_back(
+          TornTailRecord(name, offset, torn, preserved));
+    }
   }
   return recovered;
 }

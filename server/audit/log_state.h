@@ -65,14 +65,15 @@ void IndexRecord(const forge::exec::v1::AuditRecord& record, uint64_t offset,
 
 struct RecoveredLog {
   LogState state;
-  // A log_recovery record to append first (details only; the writer seals
-  // it), when the last file had a torn tail that was cut off.
-  std::optional<forge::exec::v1::AuditRecord> recovery;
+  // log_recovery records to append first (details only; the writer seals
+  // them), one per torn tail of the last file that was cut off.
+  std::vector<forge::exec::v1::AuditRecord> recoveries;
 };
 
 // Creates `dir` if needed, reads every log file in it, checks the chain and
 // rebuilds the state. A torn tail of the last file is preserved as
-// "<file>.torn-<offset>", cut off, and described in `recovery`. DATA_LOSS,
+// "<file>.torn-<offset>-<16 hex of its SHA-256>", cut off, and described in
+// `recoveries`. DATA_LOSS,
 // naming the file and line, if the chain is damaged anywhere else: the log
 // never appends to a chain it cannot vouch for.
 absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,

@@ -305,7 +305,9 @@ TEST_F(AuditLogTest, TornTailIsCutPreservedAndRecorded) {
   auto log = OpenLog();
   ASSERT_NE(log, nullptr);
   log.reset();
-  EXPECT_EQ(ReadFile(file + ".torn-" + std::to_string(intact.size())), torn);
+  EXPECT_EQ(ReadFile(file + ".torn-" + std::to_string(intact.size()) + "-" +
+                     Sha256Hex(torn).substr(0, 16)),
+            torn);
   VerifyReport report = VerifyDir();
   ASSERT_TRUE(report.ok) << FormatVerdict(report);
   EXPECT_FALSE(report.torn_tail.has_value());
@@ -315,6 +317,30 @@ TEST_F(AuditLogTest, TornTailIsCutPreservedAndRecorded) {
   EXPECT_TRUE(absl::StrContains(FormatVerdict(report), "recovered"));
   // The recovery itself was signed when the log opened.
   EXPECT_GE(report.signed_through, 3u);
+}
+
+TEST_F(AuditLogTest, RecoveryInterruptedBeforeItsRecordIsCompletedOnOpen) {
+  {
+    auto log = OpenLog();
+    ASSERT_TRUE(log->AppendAndWait(Step(kExecutionStart, "ex-1")).ok());
+  }
+  // A previous recovery preserved and cut a tail, then died before its
+  // log_recovery record reached the disk.
+  const std::string file = LogFiles(options_.dir)[0];
+  const std::string torn = "{\"sequence\":3,\"ti";
+  const std::string name = file.substr(file.rfind('/') + 1);
+  WriteFile(absl::StrCat(file, ".torn-", ReadFile(file).size(), "-",
+                         Sha256Hex(torn).substr(0, 16)),
+            torn);
+  auto log = OpenLog();
+  log.reset();
+  VerifyReport report = VerifyDir();
+  ASSERT_TRUE(report.ok) << FormatVerdict(report);
+  ASSERT_EQ(report.recoveries.size(), 1u);
+  EXPECT_EQ(report.recoveries[0].reason, "torn_tail");
+  // Opening again records nothing new.
+  OpenLog().reset();
+  EXPECT_EQ(VerifyDir().recoveries.size(), 1u);
 }
 
 TEST_F(AuditLogTest, DamagedChainRefusesToOpen) {
