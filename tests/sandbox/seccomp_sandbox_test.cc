@@ -384,6 +384,21 @@ TEST(SeccompSandboxTest, FilterIsInheritedAcrossForkAndReportsTheRightPid) {
   EXPECT_EQ(result.err, 0);
 }
 
+TEST(SeccompSandboxTest, ListenerIsCloseOnExec) {
+  // A listener leaking into the program would let it answer its own
+  // notifications; execve must close it even if the child forgets to.
+  const SeccompPolicy policy = *BuildSandboxSeccompPolicy();
+  const pid_t child = fork();
+  if (child == 0) {
+    int listener = -1;
+    if (InstallSeccompPolicy(policy, &listener) != 0 || listener < 0) _exit(2);
+    _exit((fcntl(listener, F_GETFD) & FD_CLOEXEC) != 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
 TEST(SeccompSandboxTest, SecondListenerIsRefused) {
   RunResult result = RunUnderPolicy([] {
     const SeccompPolicy policy = *BuildSandboxSeccompPolicy();
