@@ -1,0 +1,422 @@
+#include "server/privacy/prefilter.h"
+
+#include <array>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "server/privacy/validators.h"
+
+namespace forge::privacy {
+namespace {
+
+using forge::exec::v1::PRIVACY_SHAPE_ALWAYS;
+using forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT;
+using forge::exec::v1::PRIVACY_SHAPE_AT_SIGN;
+using forge::exec::v1::PRIVACY_SHAPE_IBAN;
+using forge::exec::v1::PRIVACY_SHAPE_IPV4;
+using forge::exec::v1::PRIVACY_SHAPE_IPV6;
+using forge::exec::v1::PRIVACY_SHAPE_NUMBER;
+using forge::exec::v1::PRIVACY_SHAPE_URL_USERINFO;
+
+// Byte classes of the scan.
+enum : uint8_t {
+  kOther = 0,  // boundary: space, punctuation
+  kLower,
+  kUpper,
+  kDigit,
+  kInner,    // '_' '-': inside tokens, but start a new word
+  kSpecial,  // bytes with their own check: @ : = + ( % backslash
+};
+
+constexpr std::array<uint8_t, 256> MakeClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kLower;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kUpper;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  t['_'] = kInner;
+  t['-'] = kInner;
+  for (char c : {'@', ':', '=', '+', '(', '%', '\\'}) {
+    t[static_cast<uint8_t>(c)] = kSpecial;
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kClass = MakeClasses();
+
+inline bool IsDigit(uint8_t c) { return c >= '0' && c <= '9'; }
+inline bool IsHex(uint8_t c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline bool IsKeyChar(uint8_t c) {
+  return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+inline bool IsLocalPartChar(uint8_t c) {
+  return absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '%' ||
+         c == '+' || c == '-';
+}
+inline uint16_t Bigram(uint8_t a, uint8_t b) {
+  return static_cast<uint16_t>(a | (b << 8));
+}
+inline uint8_t Lower(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
+}
+
+constexpr uint32_t Bit(int shape) { return 1u << shape; }
+
+}  // namespace
+
+Prefilter::Prefilter(const RuleSet& rules) : rules_(rules) {
+  for (size_t i = 0; i < rules.rules().size(); ++i) {
+    const CompiledRule& r = rules.rules()[i];
+    for (const std::string& l : r.literals) {
+      AddStart(l, false, static_cast<uint16_t>(i));
+    }
+    for (const std::string& w : r.words) {
+      AddStart(w, true, static_cast<uint16_t>(i));
+    }
+    if (r.shapes & Bit(PRIVACY_SHAPE_ALWAYS)) has_always_ = true;
+  }
+  for (size_t b = 0; b < rules.blocks().size(); ++b) {
+    AddStart(rules.blocks()[b].literal, false,
+             static_cast<uint16_t>(rules.block_bit(b)));
+  }
+}
+
+void Prefilter::AddStart(const std::string& text, bool case_insensitive,
+                         uint16_t bit) {
+  const uint8_t a = static_cast<uint8_t>(text[0]);
+  const uint8_t b = static_cast<uint8_t>(text[1]);
+  auto add = [bit](std::vector<Entry>& entries, const std::string& t) {
+    for (Entry& e : entries) {
+      if (e.text == t) {
+        e.bits.push_back(bit);
+        return;
+      }
+    }
+    entries.push_back(Entry{t, {bit}});
+  };
+  if (!case_insensitive) {
+    start_bigrams_.set(Bigram(a, b));
+    add(literals_[Bigram(a, b)], text);
+    return;
+  }
+  const uint8_t la = Lower(a), lb = Lower(b);
+  for (uint8_t x : {la, static_cast<uint8_t>(absl::ascii_toupper(la))}) {
+    for (uint8_t y : {lb, static_cast<uint8_t>(absl::ascii_toupper(lb))}) {
+      start_bigrams_.set(Bigram(x, y));
+    }
+  }
+  add(words_[Bigram(la, lb)], text);
+}
+
+void Prefilter::LiteralsAt(absl::string_view text, size_t i,
+                           RuleMask* out) const {
+  const uint8_t* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  if (i + 1 >= n) return;
+  auto it = literals_.find(Bigram(s[i], s[i + 1]));
+  if (it == literals_.end()) return;
+  for (const Entry& e : it->second) {
+    if (e.text.size() <= n - i &&
+        std::memcmp(s + i, e.text.data(), e.text.size()) == 0) {
+      for (uint16_t bit : e.bits) out->set(bit);
+    }
+  }
+}
+
+void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
+                           Candidates* out) const {
+  if (i + 1 >= n) return;
+  const uint16_t bg = Bigram(s[i], s[i + 1]);
+  if (!start_bigrams_.test(bg)) return;
+  if (auto it = literals_.find(bg); it != literals_.end()) {
+    for (const Entry& e : it->second) {
+      if (e.text.size() <= n - i &&
+          std::memcmp(s + i, e.text.data(), e.text.size()) == 0) {
+        for (uint16_t bit : e.bits) out->rules.set(bit);
+      }
+    }
+  }
+  if (auto it = words_.find(Bigram(Lower(s[i]), Lower(s[i + 1])));
+      it != words_.end()) {
+    for (const Entry& e : it->second) {
+      if (e.text.size() > n - i) continue;
+      bool same = true;
+      for (size_t k = 2; k < e.text.size() && same; ++k) {
+        same = Lower(s[i + k]) == static_cast<uint8_t>(e.text[k]);
+      }
+      if (same) {
+        for (uint16_t bit : e.bits) out->rules.set(bit);
+      }
+    }
+  }
+}
+
+// A number group starting at s[i] (a digit, '+' or '('): digit runs joined by
+// one separator (or a parenthesis and a space). Returns the end of the group.
+size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
+                             Candidates* out) const {
+  size_t j = i;
+  const bool plus = s[j] == '+';
+  if (plus) ++j;
+  bool paren = false;
+  if (j < n && s[j] == '(') {
+    paren = true;
+    ++j;
+  }
+  int digits = 0, runs = 0;
+  int run_len[4] = {0, 0, 0, 0};
+  uint8_t seps[3] = {0, 0, 0};
+  bool dot = false, other_sep = false;
+  size_t run_end[3] = {0, 0, 0};
+  while (j < n && IsDigit(s[j])) {
+    const size_t start = j;
+    while (j < n && IsDigit(s[j])) ++j;
+    const int len = static_cast<int>(j - start);
+    if (runs < 4) run_len[runs] = len;
+    if (runs < 3) run_end[runs] = j;
+    digits += len;
+    ++runs;
+    if (digits > 40) break;
+    // Separator: one of " -./()", or a parenthesis next to a space.
+    size_t k = j;
+    if (k < n && (s[k] == ' ' || s[k] == '-' || s[k] == '.' || s[k] == '/' ||
+                  s[k] == '(' || s[k] == ')')) {
+      ++k;
+      if (k < n && (s[k - 1] == ')' || s[k] == '(') &&
+          (s[k] == ' ' || s[k] == '-' || s[k] == '(')) {
+        ++k;
+      }
+    }
+    if (k == j || k >= n || !IsDigit(s[k])) break;
+    const uint8_t sep = s[j];
+    if (runs <= 3) seps[runs - 1] = sep;
+    if (sep == '.') {
+      dot = true;
+    } else {
+      other_sep = true;
+    }
+    if (s[j] == ')' || s[k - 1] == '(') paren = true;
+    j = k;
+  }
+  const size_t end = j;
+  // Seconds of a time ("12:00:01.123456") are not phone numbers.
+  if (i >= 2 && s[i - 1] == ':' && IsDigit(s[i - 2])) return end;
+  // Dates: 2024-05-01, 01/05/2024, 1.5.2024 — resume after the date.
+  if (runs >= 3 && seps[0] == seps[1] &&
+      (seps[0] == '-' || seps[0] == '/' || seps[0] == '.') &&
+      ((run_len[0] == 4 && run_len[1] <= 2 && run_len[2] <= 2) ||
+       (run_len[0] <= 2 && run_len[1] <= 2 &&
+        (run_len[2] == 4 || run_len[2] == 2)))) {
+    return run_end[2];
+  }
+  if (dot && !other_sep) {
+    if (runs == 4 && run_len[0] <= 3 && run_len[1] <= 3 && run_len[2] <= 3 &&
+        run_len[3] <= 3 && !plus && !paren) {
+      out->shapes |= Bit(PRIVACY_SHAPE_IPV4);
+      return end;
+    }
+    if (runs == 2 || runs > 4 || digits < 10) return end;  // decimals, OIDs
+  } else if (dot && other_sep) {
+    return end;  // lists of decimals
+  }
+  bool number = false;
+  if (plus && digits >= 7) number = true;
+  if (paren && digits >= 10) number = true;
+  if (runs >= 2 && digits >= 9 && digits <= 24) number = true;
+  if (runs == 1 && digits >= 13 && digits <= 19 &&
+      IsCardNumber(
+          absl::string_view(reinterpret_cast<const char*>(s + i), end - i))) {
+    number = true;
+  }
+  if (number) out->shapes |= Bit(PRIVACY_SHAPE_NUMBER);
+  return end;
+}
+
+// ':' — a URL scheme, an IPv6 address, or an assignment ("key: value").
+// Returns the index to continue from.
+size_t Prefilter::CheckColon(const uint8_t* s, size_t n, size_t i,
+                             Candidates* out) const {
+  if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') return i + 1;
+  const bool hex_before = i > 0 && (IsHex(s[i - 1]) || s[i - 1] == ':');
+  const bool hex_after = i + 1 < n && (IsHex(s[i + 1]) || s[i + 1] == ':');
+  if (hex_before && hex_after) {
+    size_t a = i;
+    while (a > 0 && i - a < 40 && (IsHex(s[a - 1]) || s[a - 1] == ':')) --a;
+    size_t b = i;
+    while (b < n && b - a < 46 && (IsHex(s[b]) || s[b] == ':' || s[b] == '.')) {
+      ++b;
+    }
+    int colons = 0, hex = 0;
+    bool double_colon = false;
+    for (size_t k = a; k < b; ++k) {
+      if (s[k] == ':') {
+        ++colons;
+        if (k + 1 < b && s[k + 1] == ':') double_colon = true;
+      } else if (IsHex(s[k])) {
+        ++hex;
+      }
+    }
+    if ((double_colon && hex >= 5) || colons >= 7) {
+      out->shapes |= Bit(PRIVACY_SHAPE_IPV6);
+    }
+    if (colons >= 2) return b;
+  }
+  const bool walrus = i + 1 < n && s[i + 1] == '=';
+  CheckAssignment(s, n, i, walrus ? 2 : 1, out);
+  return i + 1;
+}
+
+void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
+                                size_t op_len, Candidates* out) const {
+  if (rules_.assignment_key_words().empty()) return;
+  // The value: optional blanks, an optional quote, then a value byte.
+  size_t v = op + op_len;
+  for (int k = 0; k < 8 && v < n && (s[v] == ' ' || s[v] == '\t'); ++k) ++v;
+  if (v < n && (s[v] == '"' || s[v] == '\'' || s[v] == '`')) ++v;
+  if (v >= n) return;
+  const uint8_t c = s[v];
+  if (c <= ' ' || c == ',' || c == ';' || c == ')' || c == '}' || c == ']' ||
+      c == '&' || c == '<' || c == '>' || c == '{' || c == '[' || c == '"' ||
+      c == '\'') {
+    return;
+  }
+  // The key: optional blanks and a quote before the operator.
+  size_t k = op;
+  for (int m = 0; m < 8 && k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t');
+       ++m) {
+    --k;
+  }
+  if (k > 0 && (s[k - 1] == '"' || s[k - 1] == '\'')) --k;
+  const size_t key_end = k;
+  while (k > 0 && key_end - k < 64 && IsKeyChar(s[k - 1])) --k;
+  if (k == key_end) return;
+  if (rules_.assignment_key_words().Matches(absl::string_view(
+          reinterpret_cast<const char*>(s + k), key_end - k))) {
+    out->shapes |= Bit(PRIVACY_SHAPE_ASSIGNMENT);
+  }
+}
+
+void Prefilter::CheckAt(const uint8_t* s, size_t n, size_t i,
+                        Candidates* out) const {
+  if (i == 0 || i + 1 >= n || !IsLocalPartChar(s[i - 1]) ||
+      !absl::ascii_isalnum(s[i + 1])) {
+    return;
+  }
+  out->shapes |= Bit(PRIVACY_SHAPE_AT_SIGN);
+  // "scheme://user:pass@" — look back for "://" within the token.
+  for (size_t k = i; k > 2 && i - k < 512; --k) {
+    const uint8_t c = s[k - 1];
+    if (c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>') break;
+    if (c == '/' && s[k - 2] == '/' && s[k - 3] == ':') {
+      out->shapes |= Bit(PRIVACY_SHAPE_URL_USERINFO);
+      break;
+    }
+  }
+}
+
+void Prefilter::Scan(absl::string_view text, Candidates* out) const {
+  out->rules.reset();
+  out->shapes = has_always_ ? Bit(PRIVACY_SHAPE_ALWAYS) : 0;
+  out->decode = false;
+  const uint8_t* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  uint8_t prev = kOther;
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t c = s[i];
+    const uint8_t cls = kClass[c];
+    if (cls == prev && cls != kSpecial) {
+      ++i;
+      continue;
+    }
+    switch (cls) {
+      case kLower:
+        if (prev != kUpper) CheckStart(s, n, i, out);
+        break;
+      case kUpper:
+        CheckStart(s, n, i, out);
+        // IBAN: two capitals and two digits start a token.
+        if (prev != kLower && prev != kDigit && prev != kInner && i + 3 < n &&
+            absl::ascii_isupper(s[i + 1]) && IsDigit(s[i + 2]) &&
+            IsDigit(s[i + 3])) {
+          out->shapes |= Bit(PRIVACY_SHAPE_IBAN);
+        }
+        break;
+      case kDigit:
+        if (prev == kOther || prev == kSpecial) {
+          const size_t end = ScanNumber(s, n, i, out);
+          if (end > i + 1) {
+            i = end;
+            prev = kDigit;
+            continue;
+          }
+        }
+        break;
+      case kInner:
+        if (prev == kOther || prev == kSpecial) CheckStart(s, n, i, out);
+        break;
+      case kSpecial:
+        switch (c) {
+          case '@':
+            CheckAt(s, n, i, out);
+            break;
+          case ':': {
+            const size_t next = CheckColon(s, n, i, out);
+            if (next > i + 1) {
+              i = next;
+              prev = kOther;
+              continue;
+            }
+            break;
+          }
+          case '=':
+            if (i + 1 < n && s[i + 1] == '=') {  // "==" compares
+              i += 2;
+              prev = kOther;
+              continue;
+            }
+            if (i > 0 && (s[i - 1] == '!' || s[i - 1] == '<' ||
+                          s[i - 1] == '>' || s[i - 1] == ':')) {
+              break;
+            }
+            CheckAssignment(s, n, i, i + 1 < n && s[i + 1] == '>' ? 2 : 1, out);
+            break;
+          case '+':
+          case '(':
+            if (i + 1 < n &&
+                (IsDigit(s[i + 1]) || (c == '+' && s[i + 1] == '(' &&
+                                       i + 2 < n && IsDigit(s[i + 2])))) {
+              if (i > 0 && (absl::ascii_isalnum(s[i - 1]) || s[i - 1] == '+')) {
+                break;
+              }
+              const size_t end = ScanNumber(s, n, i, out);
+              i = end;
+              prev = kDigit;
+              continue;
+            }
+            break;
+          case '%':
+            if (i + 2 < n && IsHex(s[i + 1]) && IsHex(s[i + 2])) {
+              out->decode = true;
+            }
+            break;
+          case '\\':
+            if (i + 1 < n) {
+              const uint8_t e = s[i + 1];
+              if (e == 'u' || e == 'n' || e == '"' || e == '/' || e == '\\' ||
+                  e == 'r' || e == 't') {
+                out->decode = true;
+              }
+            }
+            break;
+        }
+        break;
+      default:
+        break;
+    }
+    prev = cls;
+    ++i;
+  }
+}
+
+}  // namespace forge::privacy

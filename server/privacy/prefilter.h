@@ -1,0 +1,73 @@
+// Prefilter makes one cheap pass over a record and reports which rules are
+// worth running on it: rules whose literal starts a token ("ghp_", "AKIA",
+// "-----BEGIN"), rules whose word starts a word ("passport", "dob"), and
+// rules of the built-in shapes that occur (a number with phone/card/SSN
+// separators, a dotted quad, an '@' inside a token, "key = value" with a
+// key-like name, ...). It is conservative: a rule it leaves out cannot
+// match in that record; a rule it reports may still not match.
+//
+// Built once from a RuleSet; immutable and thread-safe.
+#ifndef FORGE_SERVER_PRIVACY_PREFILTER_H_
+#define FORGE_SERVER_PRIVACY_PREFILTER_H_
+
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "server/privacy/rule_set.h"
+#include "server/privacy/types.h"
+
+namespace forge::privacy {
+
+struct Candidates {
+  // Rules (and block bits) reported by a literal or a word.
+  RuleMask rules;
+  // Shapes seen (bit 1 << PrivacyShape).
+  uint32_t shapes = 0;
+  // The record has JSON escapes or %XX worth decoding before matching.
+  bool decode = false;
+
+  bool empty() const { return shapes == 0 && rules.none(); }
+};
+
+class Prefilter {
+ public:
+  // `rules` must outlive the Prefilter.
+  explicit Prefilter(const RuleSet& rules);
+
+  // Scans `text` and fills `*out` (cleared first).
+  void Scan(absl::string_view text, Candidates* out) const;
+
+  // Sets in `*out` the rules (and block bits) one of whose literals occurs
+  // whole at text[i].
+  void LiteralsAt(absl::string_view text, size_t i, RuleMask* out) const;
+
+ private:
+  struct Entry {
+    std::string text;  // literal, or lower-case word
+    std::vector<uint16_t> bits;
+  };
+
+  void AddStart(const std::string& text, bool case_insensitive, uint16_t bit);
+  void CheckStart(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
+  size_t ScanNumber(const uint8_t* s, size_t n, size_t i,
+                    Candidates* out) const;
+  size_t CheckColon(const uint8_t* s, size_t n, size_t i,
+                    Candidates* out) const;
+  void CheckAssignment(const uint8_t* s, size_t n, size_t op, size_t op_len,
+                       Candidates* out) const;
+  void CheckAt(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
+
+  const RuleSet& rules_;
+  std::bitset<65536> start_bigrams_;
+  absl::flat_hash_map<uint16_t, std::vector<Entry>> literals_;
+  absl::flat_hash_map<uint16_t, std::vector<Entry>> words_;
+  bool has_always_ = false;
+};
+
+}  // namespace forge::privacy
+
+#endif  // FORGE_SERVER_PRIVACY_PREFILTER_H_

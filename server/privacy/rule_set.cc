@@ -1,0 +1,295 @@
+#include "server/privacy/rule_set.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace forge::privacy {
+namespace {
+
+using forge::exec::v1::PrivacyBlockRule;
+using forge::exec::v1::PrivacyRule;
+using forge::exec::v1::PrivacyRuleSet;
+using forge::exec::v1::PrivacyShape;
+
+bool IsTypeName(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsCategoryName(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status RuleError(absl::string_view id, absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("privacy rule \"", id, "\": ", what));
+}
+
+absl::StatusOr<std::unique_ptr<RE2>> CompilePattern(absl::string_view id,
+                                                    absl::string_view field,
+                                                    const std::string& text) {
+  if (text.empty()) return RuleError(id, absl::StrCat(field, " is empty"));
+  auto re = std::make_unique<RE2>(text, PrivacyRe2Options());
+  if (!re->ok()) {
+    return RuleError(id,
+                     absl::StrCat(field, " does not compile: ", re->error()));
+  }
+  return re;
+}
+
+}  // namespace
+
+RE2::Options PrivacyRe2Options() {
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_log_errors(false);
+  options.set_max_mem(32 << 20);
+  return options;
+}
+
+TypeId RuleSet::InternType(const std::string& name) {
+  for (size_t i = 0; i < type_names_.size(); ++i) {
+    if (type_names_[i] == name) return static_cast<TypeId>(i);
+  }
+  type_names_.push_back(name);
+  type_category_.push_back(-1);
+  return static_cast<TypeId>(type_names_.size() - 1);
+}
+
+int RuleSet::InternCategory(const std::string& name) {
+  for (size_t i = 0; i < category_names_.size(); ++i) {
+    if (category_names_[i] == name) return static_cast<int>(i);
+  }
+  category_names_.push_back(name);
+  return static_cast<int>(category_names_.size() - 1);
+}
+
+absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
+    const PrivacyRuleSet& rules, absl::Span<const PrivacyRule> custom) {
+  std::unique_ptr<RuleSet> set(new RuleSet());
+  set->version_ = rules.version();
+
+  absl::flat_hash_map<std::string, std::vector<const RE2*>> allow_lists;
+  for (const auto& list : rules.allow_lists()) {
+    if (list.name().empty() || allow_lists.contains(list.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "privacy allow list \"", list.name(), "\": empty or duplicate name"));
+    }
+    auto& patterns = allow_lists[list.name()];
+    for (const std::string& p : list.patterns()) {
+      auto re = std::make_unique<RE2>(p, PrivacyRe2Options());
+      if (!re->ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("privacy allow list \"", list.name(),
+                         "\": pattern does not compile: ", re->error()));
+      }
+      patterns.push_back(re.get());
+      set->allow_patterns_.push_back(std::move(re));
+    }
+  }
+
+  std::vector<const PrivacyRule*> all;
+  for (const PrivacyRule& r : rules.rules()) all.push_back(&r);
+  for (const PrivacyRule& r : custom) all.push_back(&r);
+  if (all.size() + rules.blocks_size() > kMaxRules) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("privacy rule set has more than ", kMaxRules, " rules"));
+  }
+
+  absl::flat_hash_set<std::string> ids;
+  std::vector<std::string> assignment_words;
+  for (const PrivacyRule* r : all) {
+    const std::string& id = r->id();
+    if (id.empty()) return RuleError(id, "id is empty");
+    if (!ids.insert(id).second) return RuleError(id, "duplicate id");
+    if (!IsTypeName(r->type())) return RuleError(id, "type must be [A-Z0-9_]+");
+    if (!IsCategoryName(r->category())) {
+      return RuleError(id, "category must be [a-z0-9_]+");
+    }
+    CompiledRule c;
+    c.id = id;
+    c.type = set->InternType(r->type());
+    c.category = set->InternCategory(r->category());
+    if (set->type_category_[c.type] < 0)
+      set->type_category_[c.type] = c.category;
+    c.priority = r->priority();
+    auto re = CompilePattern(id, "pattern", r->pattern());
+    if (!re.ok()) return re.status();
+    c.pattern = std::move(*re);
+    c.groups = c.pattern->NumberOfCapturingGroups();
+    const auto& named = c.pattern->NamedCapturingGroups();
+    if (auto it = named.find("value"); it != named.end()) {
+      c.value_group = it->second;
+    } else if (c.groups >= 1 && named.find("key") == named.end()) {
+      c.value_group = 1;
+    }
+    if (auto it = named.find("key"); it != named.end())
+      c.key_group = it->second;
+    if (r->key_words_size() > 0 && c.key_group < 0) {
+      return RuleError(id, "key_words need a group named \"key\"");
+    }
+    c.validator = r->validator();
+    c.min_length = r->min_length();
+    c.max_length = r->max_length();
+    c.min_digits = r->min_digits();
+    c.min_entropy = r->min_entropy();
+    c.key_words = KeyWordMatcher(
+        std::vector<std::string>(r->key_words().begin(), r->key_words().end()),
+        std::vector<std::string>(r->exclude_key_words().begin(),
+                                 r->exclude_key_words().end()));
+    for (const std::string& name : r->allow()) {
+      auto it = allow_lists.find(name);
+      if (it == allow_lists.end()) {
+        return RuleError(id, absl::StrCat("unknown allow list \"", name, "\""));
+      }
+      c.allow.insert(c.allow.end(), it->second.begin(), it->second.end());
+    }
+    for (const std::string& l : r->literals()) {
+      if (l.size() < 2) return RuleError(id, "literals need 2+ characters");
+      c.literals.push_back(l);
+    }
+    for (const std::string& w : r->words()) {
+      if (w.size() < 2) return RuleError(id, "words need 2+ characters");
+      c.words.push_back(absl::AsciiStrToLower(w));
+    }
+    for (int s : r->shapes()) {
+      if (s <= 0 || s >= forge::exec::v1::PrivacyShape_ARRAYSIZE) {
+        return RuleError(id, "invalid shape");
+      }
+      c.shapes |= 1u << s;
+    }
+    if (c.literals.empty() && c.words.empty() && c.shapes == 0) {
+      return RuleError(id, "needs a trigger (literals, words or shapes)");
+    }
+    if (c.shapes & (1u << forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT)) {
+      assignment_words.insert(assignment_words.end(), r->key_words().begin(),
+                              r->key_words().end());
+    }
+    set->rules_.push_back(std::move(c));
+  }
+
+  for (const PrivacyBlockRule& b : rules.blocks()) {
+    if (b.id().empty() || !ids.insert(b.id()).second) {
+      return RuleError(b.id(), "empty or duplicate id");
+    }
+    if (!IsTypeName(b.type()))
+      return RuleError(b.id(), "type must be [A-Z0-9_]+");
+    if (!IsCategoryName(b.category())) {
+      return RuleError(b.id(), "category must be [a-z0-9_]+");
+    }
+    if (b.literal().size() < 2)
+      return RuleError(b.id(), "literal needs 2+ characters");
+    CompiledBlock c;
+    c.id = b.id();
+    c.type = set->InternType(b.type());
+    c.category = set->InternCategory(b.category());
+    if (set->type_category_[c.type] < 0)
+      set->type_category_[c.type] = c.category;
+    auto begin = CompilePattern(b.id(), "begin", b.begin());
+    if (!begin.ok()) return begin.status();
+    auto end = CompilePattern(b.id(), "end", b.end());
+    if (!end.ok()) return end.status();
+    auto body = CompilePattern(b.id(), "body", b.body());
+    if (!body.ok()) return body.status();
+    c.begin = std::move(*begin);
+    c.end = std::move(*end);
+    c.body = std::move(*body);
+    c.max_lines = b.max_lines() == 0 ? 512 : b.max_lines();
+    c.literal = b.literal();
+    set->blocks_.push_back(std::move(c));
+  }
+
+  set->classified_category_ =
+      set->InternCategory(std::string(kClassifiedCategory));
+  set->classified_type_ = set->InternType(std::string(kClassifiedFileType));
+  set->type_category_[set->classified_type_] = set->classified_category_;
+  set->partial_type_ = set->InternType(std::string(kPartialType));
+
+  for (size_t i = 0; i < set->rules_.size(); ++i) {
+    for (int s = 1; s < forge::exec::v1::PrivacyShape_ARRAYSIZE; ++s) {
+      if (set->rules_[i].shapes & (1u << s)) {
+        set->shapes_[s].rules.push_back(static_cast<uint16_t>(i));
+      }
+    }
+  }
+  for (int s = 1; s < forge::exec::v1::PrivacyShape_ARRAYSIZE; ++s) {
+    ShapeGroup& g = set->shapes_[s];
+    if (g.rules.size() < 2) continue;
+    g.set = std::make_unique<RE2::Set>(PrivacyRe2Options(), RE2::UNANCHORED);
+    for (uint16_t r : g.rules) {
+      std::string error;
+      if (g.set->Add(set->rules_[r].pattern->pattern(), &error) < 0) {
+        return RuleError(set->rules_[r].id, absl::StrCat("set: ", error));
+      }
+    }
+    if (!g.set->Compile()) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "privacy rules: RE2::Set for shape ",
+          forge::exec::v1::PrivacyShape_Name(static_cast<PrivacyShape>(s)),
+          " does not fit in memory"));
+    }
+  }
+  set->assignment_key_words_ = KeyWordMatcher(assignment_words, {});
+  return set;
+}
+
+bool RuleSet::IsKnownName(absl::string_view name) const {
+  for (const std::string& t : type_names_) {
+    if (t == name) return true;
+  }
+  for (const std::string& c : category_names_) {
+    if (c == name) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<RuleMask> RuleSet::MaskWithout(
+    absl::Span<const std::string> disabled,
+    absl::Span<const std::string> enabled_again) const {
+  for (absl::Span<const std::string> names : {disabled, enabled_again}) {
+    for (const std::string& n : names) {
+      if (!IsKnownName(n)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("privacy: unknown category or type \"", n, "\""));
+      }
+    }
+  }
+  auto listed = [](absl::Span<const std::string> names, absl::string_view a,
+                   absl::string_view b) {
+    return std::find(names.begin(), names.end(), a) != names.end() ||
+           std::find(names.begin(), names.end(), b) != names.end();
+  };
+  RuleMask mask;
+  auto decide = [&](size_t bit, TypeId type, int category) {
+    const std::string& t = type_names_[type];
+    const std::string& c = category_names_[category];
+    const bool off = listed(disabled, t, c) && !listed(enabled_again, t, c);
+    mask.set(bit, !off);
+  };
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    decide(i, rules_[i].type, rules_[i].category);
+  }
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    decide(block_bit(b), blocks_[b].type, blocks_[b].category);
+  }
+  return mask;
+}
+
+}  // namespace forge::privacy
