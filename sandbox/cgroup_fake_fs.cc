@@ -68,8 +68,9 @@ bool FakeCgroupFs::HasDir(absl::string_view path) const {
   return dirs_.count(std::string(path)) > 0;
 }
 
-void FakeCgroupFs::FailRemoveDir(absl::string_view path, int times) {
-  remove_failures_[std::string(path)] = times;
+void FakeCgroupFs::FailRemoveDir(absl::string_view path, int times,
+                                 absl::Status error) {
+  remove_failures_[std::string(path)] = {times, std::move(error)};
 }
 
 absl::Status FakeCgroupFs::MakeDir(absl::string_view path) {
@@ -94,9 +95,9 @@ absl::Status FakeCgroupFs::RemoveDir(absl::string_view path) {
   const std::string p(path);
   if (!dirs_.count(p)) return absl::ErrnoToStatus(ENOENT, "rmdir " + p);
   auto failure = remove_failures_.find(p);
-  if (failure != remove_failures_.end() && failure->second > 0) {
-    --failure->second;
-    return absl::ErrnoToStatus(EBUSY, "rmdir " + p);
+  if (failure != remove_failures_.end() && failure->second.first > 0) {
+    --failure->second.first;
+    return failure->second.second;
   }
   auto child = dirs_.lower_bound(p + "/");
   if (child != dirs_.end() && IsBelow(*child, p)) {

@@ -23,11 +23,13 @@
 #ifndef FORGE_SANDBOX_CGROUP_FAKE_FS_H_
 #define FORGE_SANDBOX_CGROUP_FAKE_FS_H_
 
+#include <cerrno>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sandbox/cgroup_fs.h"
@@ -54,9 +56,10 @@ class FakeCgroupFs : public CgroupFs {
   // Contents of the file `path`; nullopt if absent.
   std::optional<std::string> GetFile(absl::string_view path) const;
   bool HasDir(absl::string_view path) const;
-  // The next `times` RemoveDir(path) calls fail with FailedPrecondition
-  // (EBUSY).
-  void FailRemoveDir(absl::string_view path, int times);
+  // The next `times` RemoveDir(path) calls fail with `error` (by default
+  // EBUSY, which absl maps to FailedPrecondition).
+  void FailRemoveDir(absl::string_view path, int times,
+                     absl::Status error = absl::ErrnoToStatus(EBUSY, "rmdir"));
   void SetWriteHook(WriteHook hook) { write_hook_ = std::move(hook); }
   // Every applied WriteFile, oldest first.
   const std::vector<Write>& writes() const { return writes_; }
@@ -80,7 +83,7 @@ class FakeCgroupFs : public CgroupFs {
   std::set<std::string> dirs_;
   std::map<std::string, std::string> files_;
   std::map<std::string, std::string> new_dir_files_;
-  std::map<std::string, int> remove_failures_;
+  std::map<std::string, std::pair<int, absl::Status>> remove_failures_;
   std::vector<Write> writes_;
   WriteHook write_hook_;
 };

@@ -131,8 +131,14 @@ absl::StatusOr<CgroupTree> CgroupTree::Open(CgroupFs& fs,
     if (names.ok()) leftovers.insert(names->begin(), names->end());
   }
   for (const std::string& name : leftovers) {
-    FORGE_RETURN_IF_ERROR(
-        tree.RemoveSubtree(absl::StrCat(tree.options_.instance, "/", name)));
+    // A leftover that will not go is worth a loud note, not a launcher
+    // that refuses to start.
+    absl::Status removed =
+        tree.RemoveSubtree(absl::StrCat(tree.options_.instance, "/", name));
+    if (!removed.ok()) {
+      tree.support_.notes.push_back(absl::StrCat(
+          "leftover cgroup ", name, " not removed: ", removed.message()));
+    }
   }
   return tree;
 }

@@ -49,8 +49,9 @@ class CgroupTree {
  public:
   // Detects the layout, makes "<parent>/<instance>" in every usable
   // hierarchy, and kills and removes whatever an earlier owner of the same
-  // instance name left inside it. Succeeds with mode kNone when nothing is
-  // usable; fails only on bad options or an unreadable mount table.
+  // instance name left inside it (a leftover that cannot be removed becomes
+  // a note). Succeeds with mode kNone when nothing is usable; fails only on
+  // bad options or an unreadable mount table.
   static absl::StatusOr<CgroupTree> Open(CgroupFs& fs,
                                          CgroupTreeOptions options);
 

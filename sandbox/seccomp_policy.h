@@ -96,8 +96,8 @@ struct SeccompCase {
   SeccompVerdict verdict;
 };
 
-// A validated, compiled filter. Move-only in spirit (copying is allowed but
-// pointless). Thread-compatible: const methods may be called concurrently.
+// A validated, compiled filter: a value (copies are independent). Const
+// methods may be called concurrently.
 class SeccompPolicy {
  public:
   // The program for seccomp(SECCOMP_SET_MODE_FILTER). It points into this

@@ -298,6 +298,16 @@ TEST_F(CgroupV2Test, OpenCleansLeftoversOfAnEarlierOwnerOfTheInstance) {
       WasWritten("/sys/fs/cgroup/forge-exec/100/sbx1/cgroup.kill", "1"));
 }
 
+TEST_F(CgroupV2Test, LeftoverThatCannotBeRemovedIsANoteNotAFailure) {
+  SeedCrashedInstance(fs_, "100");
+  fs_.FailRemoveDir("/sys/fs/cgroup/forge-exec/100/sbx1", 1,
+                    absl::ErrnoToStatus(EACCES, "rmdir"));
+  CgroupTree tree = OpenTree("100");
+  EXPECT_EQ(tree.support().mode, CgroupMode::kV2);
+  EXPECT_THAT(tree.support().Summary(),
+              HasSubstr("leftover cgroup sbx1 not removed"));
+}
+
 TEST_F(CgroupV2Test, UnwritableParentFallsBackToNone) {
   FakeCgroupFs readonly;
   readonly.SetFile("/proc/self/mounts",
