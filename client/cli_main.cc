@@ -1,0 +1,227 @@
+// forge-exec: command-line client of forge-execd.
+//
+//   forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]
+//   forge-exec runtimes
+//   Common flags: --server HOST:PORT, --timeout DURATION, --json, --token T
+//
+// `run` streams the program's stdout and stderr live to the terminal's and
+// exits with the program's exit code: 124 on a wall or CPU timeout (like
+// timeout(1)), 128+N when it died of signal N, 137 when it ran out of memory,
+// 125 when the service could not run it (the reason is printed), 126 when
+// CARS blocked it or approval is still needed, 130 when cancelled.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/exec_client.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "forge-execd address host:port");
+ABSL_FLAG(std::string, runtime, "",
+          "runtime (python, javascript, typescript, bash); "
+          "default: from the file's extension");
+ABSL_FLAG(std::string, stdin, "",
+          "file whose content is the program's standard input");
+ABSL_FLAG(absl::Duration, timeout, absl::ZeroDuration(),
+          "wall-clock limit of the program (e.g. 30s); default: the server's");
+ABSL_FLAG(bool, json, false, "print every event as one JSON object per line");
+ABSL_FLAG(std::string, token, "", "bearer token (default: $FORGE_EXEC_TOKEN)");
+
+namespace forge::client {
+namespace {
+
+using ::forge::exec::v1::ExecuteEvent;
+
+constexpr char kUsage[] =
+    "forge-exec: run code in forge-execd's sandboxes\n\n"
+    "  forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]\n"
+    "  forge-exec runtimes\n\n"
+    "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n";
+
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
+  std::stringstream content;
+  if (path == "-") {
+    content << std::cin.rdbuf();
+  } else {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    content << file.rdbuf();
+  }
+  return content.str();
+}
+
+void PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::cout << json << std::endl;
+}
+
+void WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+int ExitCodeFor(const forge::exec::v1::Finished& finished) {
+  using namespace forge::exec::v1;
+  switch (finished.outcome()) {
+    case OUTCOME_EXITED:
+      return finished.exit_code();
+    case OUTCOME_SIGNALED:
+      return 128 + finished.signal();
+    case OUTCOME_WALL_TIMEOUT:
+    case OUTCOME_CPU_TIMEOUT:
+      return 124;
+    case OUTCOME_MEMORY_LIMIT:
+      return 137;
+    case OUTCOME_SANDBOX_VIOLATION:
+      return 128 + 31;  // SIGSYS
+    case OUTCOME_CANCELLED:
+      return 130;
+    case OUTCOME_BLOCKED:
+    case OUTCOME_APPROVAL_PENDING:
+    case OUTCOME_APPROVAL_DENIED:
+    case OUTCOME_APPROVAL_EXPIRED:
+      return 126;
+    default:
+      return 125;
+  }
+}
+
+int Run(ExecClient& client, const std::vector<std::string>& positional) {
+  if (positional.size() < 2) {
+    std::cerr << "forge-exec run: which file? (use - for standard input)\n"
+              << kUsage;
+    return 2;
+  }
+  const std::string& path = positional[1];
+  absl::StatusOr<std::string> code = ReadFileOrStdin(path);
+  if (!code.ok()) {
+    std::cerr << "forge-exec: " << code.status().message() << "\n";
+    return 2;
+  }
+  std::string runtime = absl::GetFlag(FLAGS_runtime);
+  if (runtime.empty()) {
+    if (path == "-") {
+      std::cerr << "forge-exec run: reading code from standard input needs "
+                   "--runtime\n";
+      return 2;
+    }
+    absl::StatusOr<std::string> inferred = client.RuntimeForFile(path);
+    if (!inferred.ok()) {
+      std::cerr << "forge-exec: " << inferred.status().message() << "\n";
+      return 2;
+    }
+    runtime = *inferred;
+  }
+  forge::exec::v1::ExecuteRequest request;
+  request.set_runtime(runtime);
+  request.set_code(*code);
+  for (size_t i = 2; i < positional.size(); ++i)
+    request.add_args(positional[i]);
+  if (!absl::GetFlag(FLAGS_stdin).empty()) {
+    absl::StatusOr<std::string> input =
+        ReadFileOrStdin(absl::GetFlag(FLAGS_stdin));
+    if (!input.ok()) {
+      std::cerr << "forge-exec: " << input.status().message() << "\n";
+      return 2;
+    }
+    request.set_stdin(*input);
+  }
+  if (absl::GetFlag(FLAGS_timeout) > absl::ZeroDuration()) {
+    *request.mutable_limits()->mutable_wall_time() =
+        google::protobuf::util::TimeUtil::NanosecondsToDuration(
+            absl::ToInt64Nanoseconds(absl::GetFlag(FLAGS_timeout)));
+  }
+  const bool json = absl::GetFlag(FLAGS_json);
+  int exit_code = 125;
+  absl::Status status = client.Execute(request, [&](const ExecuteEvent& event) {
+    if (json) PrintJson(event);
+    if (event.has_output() && !json) {
+      WriteAll(
+          event.output().stream() == forge::exec::v1::STREAM_STDERR ? 2 : 1,
+          event.output().data());
+    } else if (event.has_finished()) {
+      exit_code = ExitCodeFor(event.finished());
+      const auto& finished = event.finished();
+      if (!json && finished.outcome() != forge::exec::v1::OUTCOME_EXITED) {
+        std::cerr << "forge-exec: "
+                  << forge::exec::v1::Outcome_Name(finished.outcome())
+                  << (finished.message().empty() ? "" : ": ")
+                  << finished.message() << "\n";
+      }
+    }
+  });
+  if (!status.ok()) {
+    std::cerr << "forge-exec: " << absl::StatusCodeToString(status.code())
+              << ": " << status.message() << "\n";
+    return 125;
+  }
+  return exit_code;
+}
+
+int Runtimes(ExecClient& client) {
+  absl::StatusOr<forge::exec::v1::ListRuntimesResponse> runtimes =
+      client.ListRuntimes();
+  if (!runtimes.ok()) {
+    std::cerr << "forge-exec: " << runtimes.status().message() << "\n";
+    return 125;
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    PrintJson(*runtimes);
+    return 0;
+  }
+  for (const auto& runtime : runtimes->runtimes()) {
+    std::string extensions;
+    for (const auto& extension : runtime.extensions())
+      absl::StrAppend(&extensions, " ", extension);
+    std::printf("%-12s %-40s ready=%u warm=%s ext:%s\n", runtime.name().c_str(),
+                runtime.version().c_str(), runtime.ready(),
+                runtime.warm() ? "yes" : "no", extensions.c_str());
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> positional(rest.begin() + 1, rest.end());
+  if (positional.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  ClientOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  options.token = absl::GetFlag(FLAGS_token);
+  if (options.token.empty() && std::getenv("FORGE_EXEC_TOKEN") != nullptr) {
+    options.token = std::getenv("FORGE_EXEC_TOKEN");
+  }
+  ExecClient client(options);
+  const std::string& command = positional[0];
+  if (command == "run") return Run(client, positional);
+  if (command == "runtimes") return Runtimes(client);
+  std::cerr << "forge-exec: unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+}  // namespace forge::client
+
+int main(int argc, char** argv) { return forge::client::Main(argc, argv); }

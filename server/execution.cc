@@ -1,0 +1,439 @@
+#include "server/execution.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/errno_status.h"
+#include "common/fmt_absl.h"
+#include "google/protobuf/util/time_util.h"
+#include "sandbox/job_payload.h"
+#include "server/grpc_status.h"
+
+namespace forge::server {
+namespace {
+
+using ::forge::exec::v1::ExecuteEvent;
+using ::forge::exec::v1::Outcome;
+using ::google::protobuf::util::TimeUtil;
+
+std::string NewId(absl::string_view prefix) {
+  static absl::Mutex* const mutex = new absl::Mutex();
+  static absl::BitGen* const bits = new absl::BitGen();
+  absl::MutexLock lock(mutex);
+  return absl::StrFormat("%s%016x%08x", prefix, absl::Uniform<uint64_t>(*bits),
+                         absl::Uniform<uint32_t>(*bits));
+}
+
+google::protobuf::Duration ToProto(absl::Duration d) {
+  return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
+}
+
+Outcome OutcomeOf(sandbox::Termination termination) {
+  using sandbox::Termination;
+  switch (termination) {
+    case Termination::kExited:
+      return forge::exec::v1::OUTCOME_EXITED;
+    case Termination::kSignaled:
+      return forge::exec::v1::OUTCOME_SIGNALED;
+    case Termination::kWallTimeout:
+      return forge::exec::v1::OUTCOME_WALL_TIMEOUT;
+    case Termination::kCpuTimeout:
+      return forge::exec::v1::OUTCOME_CPU_TIMEOUT;
+    case Termination::kMemoryLimit:
+      return forge::exec::v1::OUTCOME_MEMORY_LIMIT;
+    case Termination::kProcessLimit:
+      return forge::exec::v1::OUTCOME_PROCESS_LIMIT;
+    case Termination::kViolation:
+      return forge::exec::v1::OUTCOME_SANDBOX_VIOLATION;
+    case Termination::kKilled:
+      return forge::exec::v1::OUTCOME_CANCELLED;
+    case Termination::kSetupError:
+      return forge::exec::v1::OUTCOME_INTERNAL_ERROR;
+  }
+  return forge::exec::v1::OUTCOME_INTERNAL_ERROR;
+}
+
+absl::Status MakePipe(UniqueFd& read_end, UniqueFd& write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return LastErrorStatus("pipe2");
+  read_end.Reset(fds[0]);
+  write_end.Reset(fds[1]);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Execution::Execution(ServiceContext& context, EventSink* sink,
+                     forge::exec::v1::ExecuteRequest request)
+    : context_(context),
+      sink_(sink),
+      request_(std::move(request)),
+      id_(NewId("ex_")),
+      created_at_(absl::Now()) {}
+
+Execution::~Execution() = default;
+
+void Execution::Start() {
+  absl::Status valid = ValidateExecuteRequest(request_, context_.config);
+  if (!valid.ok()) {
+    context_.log->info("execution_id={} event=rejected reason=\"{}\"", id_,
+                       valid.message());
+    return FinishEarly(ToGrpcStatus(valid));
+  }
+  runtime_ = context_.runtimes.Find(request_.runtime());
+  absl::StatusOr<sandbox::JobSpec> job =
+      context_.runtimes.JobFor(*runtime_, request_);
+  if (!job.ok()) return FinishEarly(ToGrpcStatus(job.status()));
+  job_ = std::move(*job);
+  limits_ = ResolveLimits(request_.limits(), context_.config);
+
+  // Accepted goes first on the stream: the request is admitted (maybe still
+  // queued for a slot) from here on and always ends with `finished`.
+  {
+    absl::MutexLock lock(&mutex_);
+    QueuedEvent accepted;
+    auto* event = accepted.event.mutable_accepted();
+    event->set_execution_id(id_);
+    event->set_action(forge::exec::v1::POLICY_ACTION_AUTO_APPROVE);
+    Enqueue(std::move(accepted));
+  }
+  absl::Status admitted = context_.admission.Request(
+      [self = shared_from_this()](absl::Duration queued) {
+        self->OnAdmitted(queued);
+      },
+      &admission_ticket_);
+  if (!admitted.ok()) {
+    absl::MutexLock lock(&mutex_);
+    queue_.clear();  // nothing was sent yet: refuse the call outright
+    early_status_ = ToGrpcStatus(admitted);
+  }
+  context_.log->info(
+      "execution_id={} event=accepted runtime={} session_id=\"{}\"", id_,
+      request_.runtime(), request_.session_id());
+  Drive();
+}
+
+void Execution::OnAdmitted(absl::Duration queued) {
+  sandbox::SandboxSpec spec;
+  {
+    absl::MutexLock lock(&mutex_);
+    holds_slot_ = true;
+    queued_ = queued;
+    if (cancelled_ || rpc_done_ || early_status_) {
+      ReleaseSlotLocked();
+    } else {
+      spec = context_.runtimes.SandboxSpecFor(*runtime_, NewId("sb_"));
+    }
+  }
+  if (spec.sandbox_id.empty()) return Drive();
+  context_.launcher.Create(spec, [self = shared_from_this()](auto created) {
+    self->OnSandboxCreated(std::move(created));
+  });
+}
+
+void Execution::OnSandboxCreated(
+    absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> created) {
+  bool proceed = false;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!created.ok()) {
+      context_.log->error("execution_id={} event=sandbox_failed error=\"{}\"",
+                          id_, created.status().message());
+      EndWithoutRunning(forge::exec::v1::OUTCOME_INTERNAL_ERROR,
+                        absl::StrCat("could not create a sandbox: ",
+                                     created.status().message()));
+      ReleaseSlotLocked();
+    } else if (cancelled_ || rpc_done_) {
+      ReleaseSlotLocked();  // `created` is destroyed (and killed) on return
+    } else {
+      proceed = true;
+    }
+  }
+  if (!proceed) return Drive();
+
+  absl::StatusOr<UniqueFd> payload = sandbox::WriteJobPayload(job_);
+  absl::StatusOr<UniqueFd> stdin_fd =
+      sandbox::MakeReadOnlyMemfd("forge-stdin", request_.stdin());
+  UniqueFd read_ends[2], write_ends[2];
+  absl::Status pipes = MakePipe(read_ends[kStdout], write_ends[kStdout]);
+  if (pipes.ok()) pipes = MakePipe(read_ends[kStderr], write_ends[kStderr]);
+  {
+    absl::MutexLock lock(&mutex_);
+    sandbox_ = std::move(*created);
+    absl::Status ready = !payload.ok()    ? payload.status()
+                         : !stdin_fd.ok() ? stdin_fd.status()
+                                          : pipes;
+    if (cancelled_ || rpc_done_)
+      ready = absl::CancelledError("cancelled before the job started");
+    for (int i = 0; ready.ok() && i < 2; ++i) {
+      absl::StatusOr<uint64_t> handle =
+          context_.pump.Add(std::move(read_ends[i]), i, shared_from_this());
+      if (!handle.ok()) {
+        ready = handle.status();
+        break;
+      }
+      streams_[i].handle = *handle;
+      streams_[i].open = true;
+    }
+    if (!ready.ok()) {
+      StopStreamsLocked();
+      EndWithoutRunning(
+          forge::exec::v1::OUTCOME_INTERNAL_ERROR,
+          absl::StrCat("could not start the job: ", ready.message()));
+      sandbox_.reset();
+      ReleaseSlotLocked();
+    } else {
+      QueuedEvent started;
+      auto* event = started.event.mutable_started();
+      event->set_runtime(request_.runtime());
+      event->set_runtime_version(runtime_->version);
+      event->set_sandbox_id(sandbox_->id());
+      *event->mutable_queued() = ToProto(queued_);
+      event->set_warm(false);
+      for (const std::string& protection : sandbox_->protections())
+        event->add_protections(protection);
+      Enqueue(std::move(started));
+      context_.log->info(
+          "execution_id={} event=started sandbox_id={} queued_ms={}", id_,
+          sandbox_->id(), absl::ToInt64Milliseconds(queued_));
+      sandbox_->Run(limits_.sandbox, std::move(*payload), std::move(*stdin_fd),
+                    std::move(write_ends[kStdout]),
+                    std::move(write_ends[kStderr]),
+                    [self = shared_from_this()](sandbox::SandboxResult result) {
+                      self->OnSandboxFinished(std::move(result));
+                    });
+    }
+  }
+  Drive();
+}
+
+void Execution::OnSandboxFinished(sandbox::SandboxResult result) {
+  {
+    absl::MutexLock lock(&mutex_);
+    context_.log->info(
+        "execution_id={} event=sandbox_finished termination={} exit_code={} "
+        "signal={} wall_ms={}",
+        id_, sandbox::TerminationName(result.termination), result.exit_code,
+        result.signal, absl::ToInt64Milliseconds(result.wall_time));
+    result_ = std::move(result);
+    ReleaseSlotLocked();
+    MaybeEnqueueFinished();
+  }
+  Drive();
+}
+
+void Execution::OnPipeData(int stream, absl::string_view data) {
+  {
+    absl::MutexLock lock(&mutex_);
+    StreamState& state = streams_[stream];
+    if (!state.open) return;
+    const uint64_t cap = limits_.max_output_bytes;
+    std::string chunk;
+    bool over = false;
+    if (state.bytes_read + data.size() > cap) {
+      chunk.assign(data.data(), cap - state.bytes_read);
+      over = true;
+    } else {
+      chunk.assign(data.data(), data.size());
+    }
+    state.bytes_read += chunk.size();
+    if (over) {
+      state.truncated = true;
+      absl::StrAppend(
+          &chunk, "\n[forge-exec: ", stream == kStdout ? "stdout" : "stderr",
+          " truncated after ", cap, " bytes]\n");
+      SetVerdict(forge::exec::v1::OUTCOME_OUTPUT_LIMIT,
+                 absl::StrCat(stream == kStdout ? "stdout" : "stderr",
+                              " exceeded ", cap, " bytes"));
+      context_.pump.Remove(state.handle);
+      state.open = false;
+      if (sandbox_) sandbox_->Kill();
+    }
+    QueuedEvent output;
+    auto* event = output.event.mutable_output();
+    event->set_stream(stream == kStdout ? forge::exec::v1::STREAM_STDOUT
+                                        : forge::exec::v1::STREAM_STDERR);
+    event->set_offset(state.offset);
+    state.offset += chunk.size();
+    event->set_data(std::move(chunk));
+    output.rearm_stream = over ? -1 : stream;
+    Enqueue(std::move(output));
+    MaybeEnqueueFinished();
+  }
+  Drive();
+}
+
+void Execution::OnPipeClosed(int stream) {
+  {
+    absl::MutexLock lock(&mutex_);
+    streams_[stream].open = false;
+    MaybeEnqueueFinished();
+  }
+  Drive();
+}
+
+void Execution::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mutex_);
+    writing_ = false;
+    if (!ok) {
+      // The client is gone; OnCancel follows or already ran.
+      cancelled_ = true;
+      SetVerdict(forge::exec::v1::OUTCOME_CANCELLED, "the client went away");
+      StopStreamsLocked();
+      if (sandbox_) sandbox_->Kill();
+    } else if (current_.is_finished) {
+      finished_written_ = true;
+    } else if (current_.rearm_stream >= 0 &&
+               streams_[current_.rearm_stream].open) {
+      context_.pump.Arm(streams_[current_.rearm_stream].handle);
+    }
+  }
+  Drive();
+}
+
+void Execution::OnCancel() {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (finished_written_) return;
+    cancelled_ = true;
+    SetVerdict(forge::exec::v1::OUTCOME_CANCELLED,
+               "cancelled by the client or its deadline");
+    StopStreamsLocked();
+    if (sandbox_) sandbox_->Kill();
+    if (!holds_slot_ && context_.admission.Cancel(admission_ticket_)) {
+      context_.log->info("execution_id={} event=cancelled_while_queued", id_);
+    }
+    context_.log->info("execution_id={} event=cancelled", id_);
+  }
+  Drive();
+}
+
+void Execution::OnRpcDone() {
+  absl::MutexLock lock(&mutex_);
+  rpc_done_ = true;
+  StopStreamsLocked();
+  if (sandbox_ && !result_) sandbox_->Kill();
+}
+
+void Execution::Drive() {
+  const forge::exec::v1::ExecuteEvent* to_write = nullptr;
+  std::optional<grpc::Status> to_finish;
+  bool release_slot = false;
+  {
+    absl::MutexLock lock(&mutex_);
+    release_slot = std::exchange(slot_release_pending_, false);
+  }
+  // Outside the lock: the slot may pass to another execution, whose own
+  // callback then runs on this thread.
+  if (release_slot) context_.admission.Release();
+  {
+    absl::MutexLock lock(&mutex_);
+    if (rpc_done_ || finish_called_ || writing_) return;
+    if (cancelled_) {
+      to_finish =
+          grpc::Status(grpc::StatusCode::CANCELLED, "execution cancelled");
+    } else if (!queue_.empty()) {
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      to_write = &current_.event;
+    } else if (finished_written_) {
+      to_finish = grpc::Status::OK;
+    } else if (early_status_) {
+      to_finish = *early_status_;
+    }
+    if (to_finish) finish_called_ = true;
+  }
+  if (to_write != nullptr) {
+    sink_->Write(to_write);
+  } else if (to_finish) {
+    sink_->Finish(*to_finish);
+  }
+}
+
+void Execution::FinishEarly(const grpc::Status& status) {
+  {
+    absl::MutexLock lock(&mutex_);
+    early_status_ = status;
+  }
+  Drive();
+}
+
+void Execution::Enqueue(QueuedEvent event) {
+  queue_.push_back(std::move(event));
+}
+
+void Execution::SetVerdict(Outcome outcome, std::string message) {
+  if (verdict_) return;  // the first verdict wins
+  verdict_ = outcome;
+  verdict_message_ = std::move(message);
+}
+
+void Execution::EndWithoutRunning(Outcome outcome, const std::string& message) {
+  if (finished_enqueued_) return;
+  finished_enqueued_ = true;
+  QueuedEvent finished;
+  finished.is_finished = true;
+  auto* event = finished.event.mutable_finished();
+  event->set_outcome(outcome);
+  event->set_message(message);
+  Enqueue(std::move(finished));
+}
+
+void Execution::MaybeEnqueueFinished() {
+  if (finished_enqueued_ || !result_ || streams_[kStdout].open ||
+      streams_[kStderr].open)
+    return;
+  finished_enqueued_ = true;
+  const sandbox::SandboxResult& result = *result_;
+  QueuedEvent finished;
+  finished.is_finished = true;
+  auto* event = finished.event.mutable_finished();
+  Outcome outcome = OutcomeOf(result.termination);
+  std::string message = result.message;
+  // A server-side verdict explains a kill better than "killed"; the
+  // sandbox's own limits (wall, memory, ...) came first if they are set.
+  if (verdict_ && (result.termination == sandbox::Termination::kKilled ||
+                   result.termination == sandbox::Termination::kSignaled ||
+                   result.termination == sandbox::Termination::kExited)) {
+    outcome = *verdict_;
+    message = verdict_message_;
+  }
+  event->set_outcome(outcome);
+  event->set_exit_code(result.exit_code);
+  event->set_signal(result.signal);
+  *event->mutable_usage()->mutable_wall_time() = ToProto(result.wall_time);
+  *event->mutable_usage()->mutable_cpu_time() = ToProto(result.cpu_time);
+  event->mutable_usage()->set_peak_memory_bytes(result.peak_memory_bytes);
+  event->set_stdout_bytes(streams_[kStdout].bytes_read);
+  event->set_stderr_bytes(streams_[kStderr].bytes_read);
+  event->set_stdout_truncated(streams_[kStdout].truncated);
+  event->set_stderr_truncated(streams_[kStderr].truncated);
+  event->set_message(message);
+  context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
+                     id_, forge::exec::v1::Outcome_Name(outcome),
+                     result.exit_code);
+  Enqueue(std::move(finished));
+}
+
+void Execution::StopStreamsLocked() {
+  for (StreamState& state : streams_) {
+    if (!state.open) continue;
+    context_.pump.Remove(state.handle);
+    state.open = false;
+  }
+  MaybeEnqueueFinished();
+}
+
+void Execution::ReleaseSlotLocked() {
+  if (!holds_slot_) return;
+  holds_slot_ = false;
+  slot_release_pending_ = true;  // Drive() releases it outside the lock
+}
+
+}  // namespace forge::server

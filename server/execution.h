@@ -1,0 +1,130 @@
+// Execution drives one Execute call from request to `finished`:
+//
+//   validate → admit (maybe queue) → accepted → create sandbox → started →
+//   output… (one write in flight; a pipe is re-armed only after its chunk
+//   was written) → sandbox result + both pipes closed → finished → OK
+//
+// It is shared (shared_ptr) between the gRPC reactor, the launcher's
+// callbacks and the output pump, so it outlives whichever of them ends
+// first. All state is guarded by one mutex; no callback blocks, and gRPC
+// methods (StartWrite, Finish) are never called with the mutex held.
+#ifndef FORGE_SERVER_EXECUTION_H_
+#define FORGE_SERVER_EXECUTION_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "forge/exec/v1/execution.pb.h"
+#include "grpcpp/support/status.h"
+#include "sandbox/launcher_client.h"
+#include "server/output_pump.h"
+#include "server/request_validation.h"
+#include "server/service_context.h"
+
+namespace forge::server {
+
+// The side of the gRPC call an Execution writes to (the reactor).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // At most one write in flight; `event` lives until the write completes.
+  virtual void Write(const forge::exec::v1::ExecuteEvent* event) = 0;
+  virtual void Finish(const grpc::Status& status) = 0;
+};
+
+class Execution : public PipeListener,
+                  public std::enable_shared_from_this<Execution> {
+ public:
+  // `sink` must stay valid until OnRpcDone() is called.
+  Execution(ServiceContext& context, EventSink* sink,
+            forge::exec::v1::ExecuteRequest request);
+  ~Execution() override;
+
+  // Runs validation and admission; everything after happens in callbacks.
+  void Start();
+
+  // From the reactor.
+  void OnWriteDone(bool ok);
+  void OnCancel();
+  void OnRpcDone();
+
+  // From the output pump.
+  void OnPipeData(int stream, absl::string_view data) override;
+  void OnPipeClosed(int stream) override;
+
+  const std::string& id() const { return id_; }
+
+ private:
+  enum StreamIndex { kStdout = 0, kStderr = 1 };
+  struct StreamState {
+    uint64_t handle = 0;
+    bool open = false;
+    uint64_t bytes_read = 0;  // program bytes, before redaction
+    uint64_t offset = 0;      // bytes sent in output events
+    bool truncated = false;
+  };
+  struct QueuedEvent {
+    forge::exec::v1::ExecuteEvent event;
+    int rearm_stream = -1;  // pipe to re-arm once this event is written
+    bool is_finished = false;
+  };
+
+  void OnAdmitted(absl::Duration queued);
+  void OnSandboxCreated(
+      absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> created);
+  void OnSandboxFinished(sandbox::SandboxResult result);
+
+  // Starts the next write or finishes the call, if the state allows.
+  void Drive();
+  void FinishEarly(const grpc::Status& status);
+  void Enqueue(QueuedEvent event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void EndWithoutRunning(forge::exec::v1::Outcome outcome,
+                         const std::string& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void MaybeEnqueueFinished() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void StopStreamsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void ReleaseSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void SetVerdict(forge::exec::v1::Outcome outcome, std::string message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  ServiceContext& context_;
+  EventSink* const sink_;
+  const forge::exec::v1::ExecuteRequest request_;
+  const std::string id_;
+  const absl::Time created_at_;
+
+  absl::Mutex mutex_;
+  // The call.
+  std::deque<QueuedEvent> queue_ ABSL_GUARDED_BY(mutex_);
+  QueuedEvent current_ ABSL_GUARDED_BY(mutex_);
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finished_enqueued_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finished_written_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  bool rpc_done_ ABSL_GUARDED_BY(mutex_) = false;
+  std::optional<grpc::Status> early_status_ ABSL_GUARDED_BY(mutex_);
+  // The run.
+  EffectiveLimits limits_;
+  const RuntimeInfo* runtime_ = nullptr;
+  sandbox::JobSpec job_;
+  uint64_t admission_ticket_ = 0;
+  bool holds_slot_ ABSL_GUARDED_BY(mutex_) = false;
+  bool slot_release_pending_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::Duration queued_ ABSL_GUARDED_BY(mutex_);
+  std::unique_ptr<sandbox::Sandbox> sandbox_ ABSL_GUARDED_BY(mutex_);
+  std::optional<sandbox::SandboxResult> result_ ABSL_GUARDED_BY(mutex_);
+  StreamState streams_[2] ABSL_GUARDED_BY(mutex_);
+  // First verdict decided by the server (output limit, cancel); wins over
+  // the sandbox's own termination reason.
+  std::optional<forge::exec::v1::Outcome> verdict_ ABSL_GUARDED_BY(mutex_);
+  std::string verdict_message_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace forge::server
+
+#endif  // FORGE_SERVER_EXECUTION_H_

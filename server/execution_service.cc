@@ -1,0 +1,144 @@
+#include "server/execution_service.h"
+
+#include <memory>
+
+#include "server/execution.h"
+
+namespace forge::server {
+namespace {
+
+grpc::ServerUnaryReactor* Unimplemented(grpc::CallbackServerContext* call,
+                                        const char* what) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, what));
+  return reactor;
+}
+
+}  // namespace
+
+// Adapts one Execute call to an Execution. Deletes itself in OnDone.
+class ExecutionService::ExecuteReactor final
+    : public grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>,
+      public EventSink {
+ public:
+  ExecuteReactor(ExecutionService& service,
+                 const forge::exec::v1::ExecuteRequest& request)
+      : service_(service),
+        execution_(
+            std::make_shared<Execution>(service.context_, this, request)) {
+    service_.CallStarted();
+    execution_->Start();
+  }
+
+  void Write(const forge::exec::v1::ExecuteEvent* event) override {
+    StartWrite(event);
+  }
+  void Finish(const grpc::Status& status) override {
+    grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>::Finish(status);
+  }
+  void OnWriteDone(bool ok) override { execution_->OnWriteDone(ok); }
+  void OnCancel() override { execution_->OnCancel(); }
+  void OnDone() override {
+    execution_->OnRpcDone();
+    service_.CallEnded();
+    delete this;
+  }
+
+ private:
+  ExecutionService& service_;
+  std::shared_ptr<Execution> execution_;
+};
+
+grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>*
+ExecutionService::Execute(grpc::CallbackServerContext* /*call*/,
+                          const forge::exec::v1::ExecuteRequest* request) {
+  if (draining_.load()) {
+    class Refusal
+        : public grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent> {
+     public:
+      Refusal() {
+        Finish(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            "server is draining for shutdown; retry on another replica"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Refusal();
+  }
+  return new ExecuteReactor(*this, *request);
+}
+
+grpc::ServerUnaryReactor* ExecutionService::ListRuntimes(
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::ListRuntimesRequest* /*request*/,
+    forge::exec::v1::ListRuntimesResponse* response) {
+  for (const RuntimeInfo& info : context_.runtimes.runtimes()) {
+    forge::exec::v1::Runtime* runtime = response->add_runtimes();
+    runtime->set_name(info.config.name());
+    runtime->set_version(info.version);
+    // No pool yet: every sandbox is made on the request path.
+    runtime->set_ready(0);
+    runtime->set_warm(false);
+    for (const std::string& extension : info.config.extensions())
+      runtime->add_extensions(extension);
+  }
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ExecutionService::Assess(
+    grpc::CallbackServerContext* call, const forge::exec::v1::AssessRequest*,
+    forge::exec::v1::RiskAssessment*) {
+  return Unimplemented(
+      call, "Assess: the CARS risk assessor is not wired into this server yet");
+}
+
+grpc::ServerUnaryReactor* ExecutionService::ListApprovals(
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::ListApprovalsRequest*,
+    forge::exec::v1::ListApprovalsResponse*) {
+  return Unimplemented(call, "ListApprovals: approval gating is not built yet");
+}
+
+grpc::ServerUnaryReactor* ExecutionService::DecideApproval(
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::DecideApprovalRequest*, forge::exec::v1::Approval*) {
+  return Unimplemented(call,
+                       "DecideApproval: approval gating is not built yet");
+}
+
+grpc::ServerUnaryReactor* ExecutionService::GetEvidence(
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::GetEvidenceRequest*,
+    forge::exec::v1::EvidencePack*) {
+  return Unimplemented(
+      call, "GetEvidence: the audit trail is not wired into this server yet");
+}
+
+void ExecutionService::StartDraining() { draining_.store(true); }
+
+void ExecutionService::CallStarted() {
+  absl::MutexLock lock(&mutex_);
+  ++active_;
+}
+
+void ExecutionService::CallEnded() {
+  absl::MutexLock lock(&mutex_);
+  --active_;
+}
+
+bool ExecutionService::WaitUntilIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mutex_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return active_ == 0;
+  };
+  return mutex_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
+int ExecutionService::active_calls() const {
+  absl::MutexLock lock(&mutex_);
+  return active_;
+}
+
+}  // namespace forge::server

@@ -1,0 +1,178 @@
+// forge-execd: the forge-exec server. Flags override the config field they
+// name; everything else is configuration (server/config.h).
+//
+//   forge-execd [--config FILE] [--listen HOST:PORT] [--metrics_listen
+//   HOST:PORT]
+//               [--log_level LEVEL]
+#include <signal.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "sandbox/launcher_client.h"
+#include "server/admission.h"
+#include "server/config.h"
+#include "server/execution_service.h"
+#include "server/logging.h"
+#include "server/output_pump.h"
+#include "server/runtime_registry.h"
+
+ABSL_FLAG(std::string, config, "",
+          "Server config (textproto); default: the embedded config");
+ABSL_FLAG(std::string, listen, "",
+          "gRPC listen address host:port (port 0 picks a free port)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Prometheus listen address host:port");
+ABSL_FLAG(std::string, log_level, "",
+          "trace, debug, info, warn, error, critical or off");
+
+namespace forge::server {
+namespace {
+
+constexpr char kServiceName[] = "forge.exec.v1.ExecutionService";
+
+std::string DirOfSelf() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return ".";
+  path[n] = '\0';
+  std::string self(path);
+  return self.substr(0, self.rfind('/'));
+}
+
+// The launcher configured, else next to this binary (installed layout), else
+// in the build tree's sandbox/ directory.
+std::string FindLauncher(const ServerConfig& config) {
+  if (!config.sandbox().launcher_path().empty())
+    return config.sandbox().launcher_path();
+  const std::string dir = DirOfSelf();
+  for (const std::string& candidate :
+       {absl::StrCat(dir, "/forge-launcher"),
+        absl::StrCat(dir, "/../sandbox/forge-launcher")}) {
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return absl::StrCat(dir, "/forge-launcher");
+}
+
+int Fail(const std::string& what, const absl::Status& status) {
+  std::fprintf(stderr, "forge-execd: %s: %s\n", what.c_str(),
+               std::string(status.message()).c_str());
+  return 1;
+}
+
+int Run(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "forge-execd [--config FILE] [--listen HOST:PORT] [--metrics_listen "
+      "HOST:PORT] "
+      "[--log_level LEVEL]");
+  absl::ParseCommandLine(argc, argv);
+
+  absl::StatusOr<ServerConfig> loaded =
+      LoadConfig(absl::GetFlag(FLAGS_config), DefaultProjectDir());
+  if (!loaded.ok()) return Fail("configuration", loaded.status());
+  ServerConfig config = std::move(*loaded);
+  if (!absl::GetFlag(FLAGS_listen).empty())
+    config.set_listen(absl::GetFlag(FLAGS_listen));
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    config.set_metrics_listen(absl::GetFlag(FLAGS_metrics_listen));
+  }
+  if (!absl::GetFlag(FLAGS_log_level).empty())
+    config.set_log_level(absl::GetFlag(FLAGS_log_level));
+  if (absl::Status valid = ValidateConfig(config); !valid.ok())
+    return Fail("configuration", valid);
+  if (absl::Status logging =
+          ConfigureLogging(config.log_level(), config.log_format());
+      !logging.ok()) {
+    return Fail("logging", logging);
+  }
+  auto log = ComponentLogger("server");
+
+  // Signals are handled by sigwait below; block them before any thread
+  // starts so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::unique_ptr<RuntimeRegistry>> runtimes =
+      RuntimeRegistry::Create(config);
+  if (!runtimes.ok()) return Fail("runtimes", runtimes.status());
+  for (const RuntimeInfo& runtime : (*runtimes)->runtimes()) {
+    log->info("event=runtime name={} version=\"{}\" binary={}",
+              runtime.config.name(), runtime.version, runtime.config.binary());
+  }
+  const std::string launcher_path = FindLauncher(config);
+  absl::StatusOr<std::unique_ptr<sandbox::LauncherClient>> launcher =
+      sandbox::LauncherClient::Start(launcher_path);
+  if (!launcher.ok()) return Fail("launcher", launcher.status());
+  log->info("event=launcher_started path={} pid={}", launcher_path,
+            (*launcher)->launcher_pid());
+  absl::StatusOr<std::unique_ptr<OutputPump>> pump = OutputPump::Create();
+  if (!pump.ok()) return Fail("output pump", pump.status());
+  Admission admission(config.admission().max_concurrent(),
+                      config.admission().max_queued());
+
+  ServiceContext context{config, **runtimes, **launcher,
+                         **pump, admission,  ComponentLogger("execution")};
+  ExecutionService service(context);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen(), grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  const int max_message = static_cast<int>(
+      std::min<uint64_t>(config.request_limits().max_message_bytes(), INT_MAX));
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail("listen", absl::UnavailableError(absl::StrCat(
+                              "cannot listen on ", config.listen())));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(true);
+  health->SetServingStatus(kServiceName, true);
+  const std::string host =
+      config.listen().substr(0, config.listen().rfind(':'));
+  // One machine-readable line on stdout (tests and scripts read the port).
+  std::printf("forge-execd listening on %s:%d\n", host.c_str(), port);
+  std::fflush(stdout);
+  log->info("event=listening address={}:{}", host, port);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log->info("event=draining signal={} active={}", received,
+            service.active_calls());
+  service.StartDraining();
+  health->SetServingStatus(false);
+  health->SetServingStatus(kServiceName, false);
+  const absl::Duration drain = absl::Seconds(config.drain_timeout().seconds());
+  if (!service.WaitUntilIdle(drain)) {
+    log->warn("event=drain_timeout active={}", service.active_calls());
+  }
+  // Cancels whatever still runs after the drain window.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server->Wait();
+  log->info("event=stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace forge::server
+
+int main(int argc, char** argv) { return forge::server::Run(argc, argv); }

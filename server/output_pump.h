@@ -1,0 +1,79 @@
+// OutputPump reads the programs' stdout/stderr pipes on one epoll thread and
+// hands each chunk to the pipe's listener. A pipe is read only while armed:
+// it is disarmed after every chunk (EPOLLONESHOT) and the listener re-arms it
+// once the chunk has left the server. That pause is the backpressure: a slow
+// client stops the reads, the pipe fills, and the program blocks in write()
+// instead of the server buffering its output.
+//
+// Thread-safe. Listeners are called on the pump thread, one chunk at a time
+// per pipe; they must not block.
+#ifndef FORGE_SERVER_OUTPUT_PUMP_H_
+#define FORGE_SERVER_OUTPUT_PUMP_H_
+
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "common/unique_fd.h"
+
+namespace forge::server {
+
+class PipeListener {
+ public:
+  virtual ~PipeListener() = default;
+  // A chunk read from pipe `tag`. The pipe is now disarmed.
+  virtual void OnPipeData(int tag, absl::string_view data) = 0;
+  // The pipe reached end of file (or failed); it has been removed and closed.
+  virtual void OnPipeClosed(int tag) = 0;
+};
+
+class OutputPump {
+ public:
+  // Largest chunk handed to a listener at once.
+  static constexpr size_t kChunkBytes = 64 * 1024;
+
+  static absl::StatusOr<std::unique_ptr<OutputPump>> Create();
+  // Stops the thread; pipes still registered are closed without callbacks.
+  ~OutputPump();
+
+  // Takes ownership of the read end `fd` (made non-blocking here) and starts
+  // reading it (armed). The pump keeps `listener` alive while the pipe is
+  // registered. Returns a handle for Arm/Remove.
+  absl::StatusOr<uint64_t> Add(UniqueFd fd, int tag,
+                               std::shared_ptr<PipeListener> listener);
+
+  // Re-arms a pipe after its chunk was consumed. No-op for a removed handle.
+  void Arm(uint64_t handle);
+
+  // Stops reading a pipe and closes it; no callback follows. Idempotent.
+  void Remove(uint64_t handle);
+
+ private:
+  struct Pipe {
+    // Shared so a read in progress keeps the descriptor open even if the
+    // pipe is removed meanwhile (its number cannot be reused under us).
+    std::shared_ptr<UniqueFd> fd;
+    int tag;
+    std::shared_ptr<PipeListener> listener;
+  };
+
+  OutputPump(UniqueFd epoll, UniqueFd wake);
+  void Loop();
+  void ReadOne(uint64_t handle);
+
+  UniqueFd epoll_;
+  UniqueFd wake_;  // eventfd that ends Loop()
+  std::thread thread_;
+  absl::Mutex mutex_;
+  uint64_t next_handle_ ABSL_GUARDED_BY(mutex_) = 1;
+  absl::flat_hash_map<uint64_t, Pipe> pipes_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace forge::server
+
+#endif  // FORGE_SERVER_OUTPUT_PUMP_H_

@@ -1,0 +1,29 @@
+// What an execution needs from the server: long-lived components, owned by
+// main and shared by every call. A bundle of references, not a god object:
+// each member is its own component with its own contract.
+#ifndef FORGE_SERVER_SERVICE_CONTEXT_H_
+#define FORGE_SERVER_SERVICE_CONTEXT_H_
+
+#include <memory>
+
+#include "forge/exec/v1/config.pb.h"
+#include "sandbox/launcher_client.h"
+#include "server/admission.h"
+#include "server/output_pump.h"
+#include "server/runtime_registry.h"
+#include "spdlog/logger.h"
+
+namespace forge::server {
+
+struct ServiceContext {
+  const forge::exec::v1::ServerConfig& config;
+  const RuntimeRegistry& runtimes;
+  sandbox::LauncherClient& launcher;
+  OutputPump& pump;
+  Admission& admission;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+}  // namespace forge::server
+
+#endif  // FORGE_SERVER_SERVICE_CONTEXT_H_

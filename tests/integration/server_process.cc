@@ -1,0 +1,193 @@
+#include "tests/integration/server_process.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+
+extern char** environ;
+
+namespace forge::testing {
+
+std::string BuildDir() {
+  const char* dir = std::getenv("FORGE_BUILD_DIR");
+  return dir ? dir : "build";
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("FORGE_SOURCE_DIR");
+  return dir ? dir : ".";
+}
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const std::string& config_text,
+    const std::vector<std::string>& extra_flags) {
+  std::unique_ptr<ServerProcess> server(new ServerProcess());
+  char dir_template[] = "/tmp/forge-test-XXXXXX";
+  if (::mkdtemp(dir_template) == nullptr) return absl::InternalError("mkdtemp");
+  server->dir_ = dir_template;
+  const std::string config_path = server->dir_ + "/config.textproto";
+  std::ofstream(config_path)
+      << "listen: \"127.0.0.1:0\"\nmetrics_listen: \"\"\n"
+      << config_text;
+  const std::string binary = BuildDir() + "/server/forge-execd";
+  std::vector<std::string> args = {binary, "--config", config_path};
+  for (const std::string& flag : extra_flags) args.push_back(flag);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string out = server->dir_ + "/stdout",
+                    err = server->dir_ + "/stderr";
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int error = ::posix_spawn(&server->pid_, binary.c_str(), &actions, nullptr,
+                            argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return absl::ErrnoToStatus(error, "spawn forge-execd");
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    std::string printed = ReadFile(out);
+    size_t at = printed.find("listening on ");
+    if (at != std::string::npos &&
+        printed.find('\n', at) != std::string::npos) {
+      size_t start = at + strlen("listening on ");
+      server->address_ = printed.substr(start, printed.find('\n', at) - start);
+      return server;
+    }
+    int status;
+    if (::waitpid(server->pid_, &status, WNOHANG) == server->pid_) {
+      server->pid_ = -1;
+      return absl::InternalError(
+          absl::StrCat("forge-execd exited at start: ", ReadFile(err)));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError("forge-execd did not start listening");
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::system(absl::StrCat("rm -rf ", dir_).c_str());
+}
+
+std::unique_ptr<forge::exec::v1::ExecutionService::Stub>
+ServerProcess::NewStub() const {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
+  return forge::exec::v1::ExecutionService::NewStub(grpc::CreateCustomChannel(
+      address_, grpc::InsecureChannelCredentials(), args));
+}
+
+absl::StatusOr<int> ServerProcess::Terminate(absl::Duration timeout) {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  ::kill(pid_, SIGTERM);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return status;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return absl::DeadlineExceededError("forge-execd did not exit after SIGTERM");
+}
+
+uint64_t ServerProcess::RssBytes() const {
+  for (absl::string_view line : absl::StrSplit(
+           ReadFile(absl::StrCat("/proc/", pid_, "/status")), '\n')) {
+    if (absl::StartsWith(line, "VmRSS:")) {
+      std::vector<absl::string_view> parts =
+          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      uint64_t kb = 0;
+      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb))
+        return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+std::string ServerProcess::Log() const { return ReadFile(dir_ + "/stderr"); }
+
+CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
+                        const forge::exec::v1::ExecuteRequest& request,
+                        absl::Duration deadline) {
+  CollectedEvents collected;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  auto reader = stub.Execute(&context, request);
+  forge::exec::v1::ExecuteEvent event;
+  while (reader->Read(&event)) {
+    if (event.has_output()) {
+      (event.output().stream() == forge::exec::v1::STREAM_STDOUT
+           ? collected.stdout_data
+           : collected.stderr_data) += event.output().data();
+    }
+    if (event.has_finished()) {
+      collected.finished = event.finished();
+      collected.has_finished = true;
+    }
+    collected.events.push_back(event);
+  }
+  collected.status = reader->Finish();
+  return collected;
+}
+
+forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
+                                        const std::string& code) {
+  forge::exec::v1::ExecuteRequest request;
+  request.set_runtime(runtime);
+  request.set_code(code);
+  return request;
+}
+
+int CountProcessesMatching(const std::string& needle) {
+  int count = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return -1;
+  while (dirent* entry = ::readdir(proc)) {
+    int pid;
+    if (!absl::SimpleAtoi(entry->d_name, &pid) || pid == ::getpid()) continue;
+    std::string cmdline = ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    if (absl::StrContains(cmdline, needle)) ++count;
+  }
+  ::closedir(proc);
+  return count;
+}
+
+}  // namespace forge::testing

@@ -1,0 +1,73 @@
+// Test support: runs a real forge-execd (from the build tree) on a free
+// port with a config written for the test, and talks to it over gRPC.
+#ifndef FORGE_TESTS_INTEGRATION_SERVER_PROCESS_H_
+#define FORGE_TESTS_INTEGRATION_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "forge/exec/v1/execution.grpc.pb.h"
+
+namespace forge::testing {
+
+std::string BuildDir();
+std::string SourceDir();
+
+class ServerProcess {
+ public:
+  // Starts forge-execd with the embedded defaults overlaid by `config_text`
+  // (textproto) and waits until it listens. The listen address is always
+  // 127.0.0.1:0.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& config_text = "",
+      const std::vector<std::string>& extra_flags = {});
+  // SIGKILLs the server if it still runs.
+  ~ServerProcess();
+
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+  std::unique_ptr<forge::exec::v1::ExecutionService::Stub> NewStub() const;
+
+  // Sends SIGTERM and waits up to `timeout` for exit; returns the wait status.
+  absl::StatusOr<int> Terminate(absl::Duration timeout);
+  // Resident set size of the server now (from /proc), in bytes.
+  uint64_t RssBytes() const;
+  // Everything the server wrote to stderr so far.
+  std::string Log() const;
+
+ private:
+  ServerProcess() = default;
+  pid_t pid_ = -1;
+  std::string address_;
+  std::string dir_;
+};
+
+struct CollectedEvents {
+  std::vector<forge::exec::v1::ExecuteEvent> events;
+  std::string stdout_data;
+  std::string stderr_data;
+  forge::exec::v1::Finished finished;
+  bool has_finished = false;
+  grpc::Status status;
+};
+
+// Runs one Execute call to completion.
+CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
+                        const forge::exec::v1::ExecuteRequest& request,
+                        absl::Duration deadline = absl::Seconds(60));
+
+forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
+                                        const std::string& code);
+
+// Processes on the host whose command line contains `needle` (other than
+// this test); used to prove nothing of a sandbox survives.
+int CountProcessesMatching(const std::string& needle);
+
+}  // namespace forge::testing
+
+#endif  // FORGE_TESTS_INTEGRATION_SERVER_PROCESS_H_
