@@ -249,8 +249,11 @@ void AuditLog::WriterLoop() {
       for (SignRequest& request : batch.sign_requests) request.done(newest);
     }
     if (stop) {
+      absl::Status finished = failure_;
+      if (finished.ok()) finished = file_->Truncate(file_->size());
+      if (finished.ok()) finished = file_->Sync();
       absl::MutexLock lock(&mutex_);
-      if (close_status_.ok()) close_status_ = failure_;
+      if (close_status_.ok()) close_status_ = finished;
       return;
     }
   }

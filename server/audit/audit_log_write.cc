@@ -147,6 +147,9 @@ absl::Status AuditLog::Rotate() {
   Batch sign;
   sign.sign_reason = "rotation";
   FORGE_RETURN_IF_ERROR(WriteBatch(sign));
+  // The finished file keeps only its records, no reserved space.
+  FORGE_RETURN_IF_ERROR(file_->Truncate(file_->size()));
+  FORGE_RETURN_IF_ERROR(file_->Sync());
   uint64_t next;
   {
     absl::MutexLock lock(&mutex_);

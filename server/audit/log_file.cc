@@ -40,6 +40,10 @@ absl::StatusOr<ScannedLog> ScanLogBytes(
         visit,
     BadLine* bad_line) {
   ScannedLog scanned;
+  const size_t used = data.find_last_not_of('\0');
+  const size_t end = used == absl::string_view::npos ? 0 : used + 1;
+  scanned.padding_bytes = data.size() - end;
+  data = data.substr(0, end);
   uint64_t offset = 0;
   while (offset < data.size()) {
     const size_t newline = data.find('\n', offset);

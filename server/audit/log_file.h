@@ -5,6 +5,9 @@
 // is canonical lines (canonical.h), each ending in '\n'. A crash can leave a
 // torn tail: bytes after the last '\n' that are the beginning of a line. A
 // complete line that is not a valid record is corruption, never a torn tail.
+// The active file may end in a run of NUL bytes: space reserved ahead of the
+// records (log_storage.h), not part of any record. Records never contain a
+// raw NUL (it is escaped as \u0000).
 //
 // Pure functions; thread-safe.
 #ifndef FORGE_SERVER_AUDIT_LOG_FILE_H_
@@ -40,8 +43,12 @@ struct ScannedLog {
   uint64_t complete_bytes = 0;
   uint64_t lines = 0;
   // Bytes after the last '\n' that form the start of a record (a torn
-  // write); 0 if the data ends with a complete line.
+  // write); 0 if the data ends with a complete line. They start at
+  // complete_bytes.
   uint64_t torn_bytes = 0;
+  // NUL bytes at the very end: space the writer reserved but has not used
+  // yet (only ever in the active file).
+  uint64_t padding_bytes = 0;
 };
 
 // A line that is not a valid record, with where it is.

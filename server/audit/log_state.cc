@@ -129,9 +129,10 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
                                               state.next_sequence));
       return Damaged(dir, *report.problem);
     }
-    if (scanned->torn_bytes > 0 && i + 1 < files.size()) {
+    if ((scanned->torn_bytes > 0 || scanned->padding_bytes > 0) &&
+        i + 1 < files.size()) {
       chain.Fail(Location{path, scanned->lines + 1, scanned->complete_bytes},
-                 "torn line in a file that is not the last");
+                 "torn line or NUL padding in a file that is not the last");
       return Damaged(dir, *report.problem);
     }
     if (i + 1 < files.size()) continue;
@@ -142,18 +143,22 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
     const uint64_t offset = scanned->complete_bytes;
     const std::string prefix = absl::StrCat(name, ".torn-", offset, "-");
     if (scanned->torn_bytes > 0) {
-      const absl::string_view torn = absl::string_view(data).substr(offset);
+      const absl::string_view torn =
+          absl::string_view(data).substr(offset, scanned->torn_bytes);
       const std::string preserved =
           absl::StrCat(prefix, Sha256Hex(torn).substr(0, 16));
       FORGE_RETURN_IF_ERROR(storage.WriteFileAtomically(
           absl::StrCat(dir, "/", preserved), torn, 0600));
+      if (std::find(names.begin(), names.end(), preserved) == names.end()) {
+        names.push_back(preserved);
+      }
+    }
+    if (data.size() > offset) {
+      // Cut the torn tail and any unused NUL padding.
       FORGE_ASSIGN_OR_RETURN(std::unique_ptr<AppendFile> file,
                              storage.OpenAppend(path));
       FORGE_RETURN_IF_ERROR(file->Truncate(offset));
       FORGE_RETURN_IF_ERROR(file->Sync());
-      if (std::find(names.begin(), names.end(), preserved) == names.end()) {
-        names.push_back(preserved);
-      }
     }
     std::sort(names.begin(), names.end());
     for (const std::string& preserved : names) {

@@ -2,10 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -16,25 +16,24 @@
 namespace forge::audit {
 namespace {
 
+// Appends into space it has already filled with zeros and made part of the
+// file, so the fdatasync that commits an append writes data blocks only and
+// need not commit a new file size to the journal (the dominant cost of an
+// fsync'd append on ext4). Bytes past size() are NULs until Truncate().
 class PosixAppendFile : public AppendFile {
  public:
   PosixAppendFile(std::string path, UniqueFd fd, uint64_t size)
       : path_(std::move(path)),
         fd_(std::move(fd)),
         size_(size),
-        allocated_(size) {}
+        zeroed_end_(size) {}
 
   absl::Status Append(absl::string_view data) override {
-    Preallocate(size_ + data.size());
-    while (!data.empty()) {
-      ssize_t n = pwrite(fd_.get(), data.data(), data.size(),
-                         static_cast<off_t>(size_));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return LastErrorStatus(absl::StrCat("write ", path_));
-      size_ += static_cast<uint64_t>(n);
-      data.remove_prefix(static_cast<size_t>(n));
+    if (size_ + data.size() > zeroed_end_) {
+      absl::Status zeroed = ZeroFill(size_ + data.size());
+      if (!zeroed.ok()) return zeroed;
     }
-    return absl::OkStatus();
+    return WriteAt(size_, data, &size_);
   }
 
   absl::Status Sync() override {
@@ -49,33 +48,47 @@ class PosixAppendFile : public AppendFile {
       return LastErrorStatus(absl::StrCat("truncate ", path_));
     }
     size_ = size;
+    zeroed_end_ = size;
     return absl::OkStatus();
   }
 
   uint64_t size() const override { return size_; }
 
  private:
-  // Reserves blocks ahead of the end (without changing the file's size), so
-  // an fdatasync after an append need not allocate. Best effort: a file
-  // system without fallocate just allocates as it goes.
-  void Preallocate(uint64_t end) {
-    constexpr uint64_t kChunk = 4 << 20;
-    if (end <= allocated_ || !preallocate_) return;
-    const uint64_t target = (end / kChunk + 1) * kChunk;
-    if (fallocate(fd_.get(), FALLOC_FL_KEEP_SIZE,
-                  static_cast<off_t>(allocated_),
-                  static_cast<off_t>(target - allocated_)) != 0) {
-      preallocate_ = false;
-      return;
+  static constexpr uint64_t kZeroChunk = 1 << 20;
+
+  // Writes `data` at `offset`; *end advances as bytes land.
+  absl::Status WriteAt(uint64_t offset, absl::string_view data, uint64_t* end) {
+    while (!data.empty()) {
+      ssize_t n = pwrite(fd_.get(), data.data(), data.size(),
+                         static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return LastErrorStatus(absl::StrCat("write ", path_));
+      offset += static_cast<uint64_t>(n);
+      *end = offset;
+      data.remove_prefix(static_cast<size_t>(n));
     }
-    allocated_ = target;
+    return absl::OkStatus();
+  }
+
+  // Extends the zero-filled space to cover `end`, a chunk at a time. On
+  // failure (a full disk) nothing of the record has been written yet.
+  absl::Status ZeroFill(uint64_t end) {
+    static const std::string* const zeros = new std::string(kZeroChunk, '\0');
+    const uint64_t target = (end / kZeroChunk + 1) * kZeroChunk;
+    while (zeroed_end_ < target) {
+      const uint64_t n = std::min<uint64_t>(kZeroChunk, target - zeroed_end_);
+      absl::Status written = WriteAt(
+          zeroed_end_, absl::string_view(*zeros).substr(0, n), &zeroed_end_);
+      if (!written.ok()) return written;
+    }
+    return absl::OkStatus();
   }
 
   std::string path_;
   UniqueFd fd_;
   uint64_t size_;
-  bool preallocate_ = true;
-  uint64_t allocated_;
+  uint64_t zeroed_end_;
 };
 
 std::string DirName(const std::string& path) {
@@ -173,6 +186,7 @@ class PosixLogStorage : public LogStorage {
       }
       PosixAppendFile file(tmp, std::move(fd), 0);
       absl::Status status = file.Append(data);
+      if (status.ok()) status = file.Truncate(file.size());  // no padding
       if (status.ok()) status = file.Sync();
       if (!status.ok()) {
         unlink(tmp.c_str());

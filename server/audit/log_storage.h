@@ -18,7 +18,10 @@
 namespace forge::audit {
 
 // A file the log appends to. Not thread-safe: the log's writer thread is its
-// only user.
+// only user. An implementation may reserve space past size() by writing NUL
+// bytes there (the real one does, to make fsyncs cheaper); readers treat a
+// run of NULs at the end of the active file as unused space, and
+// Truncate(size()) removes it.
 class AppendFile {
  public:
   virtual ~AppendFile() = default;
@@ -44,7 +47,8 @@ class LogStorage {
   virtual absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& dir) = 0;
   // Opens `path` for appending, creating it (mode 0600) if missing. Appends
-  // continue at the file's current size.
+  // continue at the file's current size (including any NUL padding; callers
+  // Truncate() to the end they know first).
   virtual absl::StatusOr<std::unique_ptr<AppendFile>> OpenAppend(
       const std::string& path) = 0;
   // `length` bytes of `path` from `offset` (fewer at the end of the file).

@@ -122,6 +122,14 @@ VerifyReport VerifyLogFiles(const std::vector<std::string>& paths,
       }
       break;
     }
+    if (scanned->padding_bytes > 0 && i + 1 < files.size()) {
+      chain.Fail(Location{file.path, scanned->lines + 1,
+                          scanned->complete_bytes + scanned->torn_bytes, 0},
+                 absl::StrCat(scanned->padding_bytes,
+                              " NUL bytes at the end of a file that is not "
+                              "the last"));
+      break;
+    }
     if (scanned->torn_bytes == 0) continue;
     if (i + 1 < files.size()) {
       chain.Fail(

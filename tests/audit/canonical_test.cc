@@ -132,6 +132,38 @@ TEST(CanonicalTest, SanitizeReplacesInvalidUtf8) {
   EXPECT_TRUE(ParseCanonicalLine(line).ok());
 }
 
+// The worked example of docs/AUDIT_FORMAT.md.
+TEST(CanonicalTest, DocumentedExample) {
+  AuditRecord r;
+  r.set_sequence(1);
+  *r.mutable_time() = ToTimestamp(absl::FromUnixMicros(1714564800123456));
+  r.set_type("execution_start");
+  r.set_tenant("acme");
+  r.set_principal("orchestrator-7");
+  r.set_execution_id("ex-1");
+  r.set_session_id("s-42");
+  (*r.mutable_details())["runtime"] = "python";
+  (*r.mutable_details())["execution_record"] = "1";
+  (*r.mutable_details())["code_sha256"] = Sha256Hex("print(1)\n");
+  const std::string line = SealRecord(kGenesisHash, &r);
+  EXPECT_EQ(Sha256Hex(CanonicalBody(r)),
+            "4bef0d313dc08ae2cd316d25070273472168a6bac3fa6efab76f991597d492bc");
+  EXPECT_EQ(r.hash(),
+            "ac58c80c996a7325304ac9bc5f8da2f93a485914810c38555e7323632096630e");
+  EXPECT_EQ(
+      line,
+      "{\"sequence\":1,\"time\":\"2024-05-01T12:00:00.123456Z\",\"type\":"
+      "\"execution_start\",\"tenant\":\"acme\",\"principal\":"
+      "\"orchestrator-7\",\"execution_id\":\"ex-1\",\"session_id\":"
+      "\"s-42\",\"details\":{\"code_sha256\":"
+      "\"cc42155088fca5730758db72b2a5bca33112a941dfaa2d43098ec422ce4ea213\","
+      "\"execution_record\":\"1\",\"runtime\":\"python\"},\"prev_hash\":"
+      "\"0000000000000000000000000000000000000000000000000000000000000000\","
+      "\"hash\":"
+      "\"ac58c80c996a7325304ac9bc5f8da2f93a485914810c38555e7323632096630e\"}"
+      "\n");
+}
+
 TEST(CanonicalTest, HeadCanonicalForm) {
   ChainHead head;
   head.set_sequence(42);

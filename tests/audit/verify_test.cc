@@ -183,6 +183,32 @@ TEST_F(VerifyTest, TornFinalLineIsReportedNotFailed) {
   EXPECT_TRUE(absl::StrContains(FormatVerdict(report), "torn final line"));
 }
 
+TEST_F(VerifyTest, NulPaddingEndsOnlyTheActiveFile) {
+  ChainBuilder chain;
+  const auto lines = SmallChain(chain);
+  const std::string padding(4096, '\0');
+  // Reserved space after the records, and a torn line inside it.
+  VerifyReport report = VerifyData(Join(lines) + padding);
+  EXPECT_TRUE(report.ok) << FormatVerdict(report);
+  EXPECT_FALSE(report.torn_tail.has_value());
+  report = VerifyData(Join(lines) + "{\"sequence\":8" + padding);
+  EXPECT_TRUE(report.ok) << FormatVerdict(report);
+  ASSERT_TRUE(report.torn_tail.has_value());
+  EXPECT_EQ(report.torn_tail->bytes, 13u);
+  // NULs inside the records, or data after a run of NULs, are damage.
+  report = VerifyData(Join({lines.begin(), lines.begin() + 3}) + padding +
+                      Join({lines.begin() + 3, lines.end()}));
+  EXPECT_FALSE(report.ok);
+
+  const std::string a = dir_.path() + "/" + LogFileName(1);
+  const std::string b = dir_.path() + "/" + LogFileName(5);
+  testing::WriteFile(a, Join({lines.begin(), lines.begin() + 4}) + padding);
+  testing::WriteFile(b, Join({lines.begin() + 4, lines.end()}));
+  report = VerifyLogFiles({a, b}, {});
+  EXPECT_FALSE(report.ok);
+  EXPECT_TRUE(absl::StrContains(report.problem->message, "NUL"));
+}
+
 TEST_F(VerifyTest, GarbageAfterLastLineIsNotATornLine) {
   ChainBuilder chain;
   VerifyReport report = VerifyData(Join(SmallChain(chain)) + "garbage");
