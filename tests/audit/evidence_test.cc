@@ -96,6 +96,15 @@ TEST_F(EvidenceTest, PackHoldsEveryStepAndVerifies) {
   VerifyReport report = Verify(pack);
   EXPECT_TRUE(report.ok) << FormatVerdict(report);
   EXPECT_EQ(report.signatures, 1u);
+  if constexpr (LinksCarryBodyDigest<ChainLink>()) {
+    EXPECT_EQ(report.unverifiable_links, 0u);
+  } else {
+    // Without a body digest in ChainLink, links are taken as given, and the
+    // verdict says so.
+    EXPECT_EQ(report.unverifiable_links,
+              static_cast<uint64_t>(pack.links_size()));
+    EXPECT_TRUE(absl::StrContains(FormatVerdict(report), "taken as given"));
+  }
   EXPECT_TRUE(absl::StartsWith(FormatVerdict(report), "audit verify: OK"));
 }
 

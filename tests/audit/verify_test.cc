@@ -285,6 +285,46 @@ TEST_F(VerifyTest, VerdictNamesTheFirstBadRecord) {
   EXPECT_TRUE(absl::StrContains(verdict, "sequence 5")) << verdict;
 }
 
+TEST(ChainVerifierTest, LinksWithBodyDigestsAreRehashed) {
+  ChainBuilder chain;
+  const auto lines = SmallChain(chain);
+  std::vector<AuditRecord> records;
+  for (const auto& line : lines) {
+    records.push_back(*ParseCanonicalLine(line.substr(0, line.size() - 1)));
+  }
+  auto digest = [](const AuditRecord& r) {
+    return Sha256Hex(CanonicalBody(r));
+  };
+  {
+    VerifyReport report;
+    ChainVerifier verifier({}, &report);
+    EXPECT_TRUE(verifier.Add(records[0], {}));
+    EXPECT_TRUE(verifier.AddLink(2, records[1].prev_hash(), records[1].hash(),
+                                 digest(records[1]), {}));
+    EXPECT_TRUE(verifier.Add(records[2], {}));
+    EXPECT_EQ(report.unverifiable_links, 0u);
+  }
+  {
+    // A link whose hash was replaced (with its successor fixed up to match)
+    // no longer re-hashes.
+    VerifyReport report;
+    ChainVerifier verifier({}, &report);
+    EXPECT_TRUE(verifier.Add(records[0], {}));
+    EXPECT_FALSE(verifier.AddLink(2, records[1].prev_hash(),
+                                  std::string(64, 'f'), digest(records[1]),
+                                  {}));
+    EXPECT_TRUE(report.problem.has_value());
+  }
+  {
+    VerifyReport report;
+    ChainVerifier verifier({}, &report);
+    EXPECT_TRUE(verifier.Add(records[0], {}));
+    EXPECT_TRUE(
+        verifier.AddLink(2, records[1].prev_hash(), records[1].hash(), "", {}));
+    EXPECT_EQ(report.unverifiable_links, 1u);
+  }
+}
+
 TEST_F(VerifyTest, ReadsPublicKeyFilesInPemAndHex) {
   ChainBuilder chain;
   const std::string pem_path = dir_.path() + "/key.pem";
