@@ -1,0 +1,586 @@
+#include "cars/bash_script.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cars/decoders.h"
+#include "cars/escapes.h"
+#include "cars/folded_value.h"
+#include "cars/scan_cursor.h"
+
+namespace forge::cars {
+namespace {
+
+constexpr int kMaxNesting = 4;
+constexpr size_t kMaxValue = 64 << 10;
+
+bool IsReserved(absl::string_view w) {
+  static const char* const kWords[] = {
+      "if",     "then",  "else", "elif",     "fi",     "do",   "done",
+      "while",  "until", "!",    "{",        "}",      "time", "for",
+      "select", "case",  "esac", "function", "coproc", "in"};
+  for (const char* r : kWords) {
+    if (w == r) return true;
+  }
+  return false;
+}
+
+// NAME=value or NAME+=value.
+bool IsAssignment(absl::string_view w, std::string* name, bool* append) {
+  if (w.empty() || !IsAsciiIdentStart(static_cast<unsigned char>(w[0])))
+    return false;
+  size_t i = 1;
+  while (i < w.size() && IsAsciiIdentChar(static_cast<unsigned char>(w[i])))
+    ++i;
+  *append = i + 1 < w.size() && w[i] == '+' && w[i + 1] == '=';
+  if (!(*append) && (i >= w.size() || w[i] != '=')) return false;
+  *name = std::string(w.substr(0, i));
+  return true;
+}
+
+// Quotes or backslashes inside a word rather than around it: c"u"rl, c\url.
+bool SplicedQuoting(absl::string_view raw) {
+  int marks = 0;
+  for (char c : raw) marks += (c == '"' || c == '\'' || c == '\\');
+  if (marks == 0) return false;
+  const bool wrapped = raw.size() >= 2 &&
+                       (raw.front() == '"' || raw.front() == '\'') &&
+                       raw.back() == raw.front();
+  return !(wrapped && marks == 2);
+}
+
+// tr SET1 SET2 with a-z ranges; tr -d SET.
+std::string ExpandSet(absl::string_view set) {
+  std::string out;
+  for (size_t i = 0; i < set.size(); ++i) {
+    if (i + 2 < set.size() && set[i + 1] == '-') {
+      for (int c = static_cast<unsigned char>(set[i]);
+           c <= static_cast<unsigned char>(set[i + 2]) && out.size() < 512;
+           ++c) {
+        out.push_back(static_cast<char>(c));
+      }
+      i += 2;
+    } else {
+      out.push_back(set[i]);
+    }
+  }
+  return out;
+}
+
+class ScriptBuilder {
+ public:
+  ScriptBuilder(absl::string_view code, BashVariables* variables, int nesting)
+      : code_(code), vars_(variables), nesting_(nesting) {}
+
+  void Build(BashScript* script) {
+    script_ = script;
+    const std::vector<Token>& tokens = script->lexed.tokens;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      const Token& t = tokens[i];
+      if (t.kind == TokenKind::kComment || t.kind == TokenKind::kString)
+        continue;
+      if (t.kind == TokenKind::kNewline) {
+        Separator("\n", i);
+      } else if (t.kind == TokenKind::kOperator) {
+        const std::string& op = t.value;
+        const bool redirect = op.find_first_of("<>") != std::string::npos;
+        if (redirect) {
+          BashRedirect r;
+          r.op = op;
+          r.heredoc = t.link;
+          if (i + 1 < tokens.size() && tokens[i + 1].kind == TokenKind::kWord) {
+            ++i;
+            r.target = Expand(static_cast<int>(i));
+          }
+          if (case_pattern_) continue;
+          cmd_.redirects.push_back(std::move(r));
+          if (cmd_.first_token < 0) cmd_.first_token = static_cast<int>(i);
+        } else if (op == "(" && !pending_function_.empty() &&
+                   cmd_.words.empty() && i + 1 < tokens.size() &&
+                   tokens[i + 1].IsOp(")")) {
+          ++i;  // function NAME () {
+        } else if (op == "(" && cmd_.words.size() == 1 &&
+                   cmd_.assignments.empty() && i + 1 < tokens.size() &&
+                   tokens[i + 1].IsOp(")")) {
+          pending_function_ = cmd_.words[0].text;
+          pending_function_token_ = cmd_.words[0].token;
+          cmd_ = BashCommand();
+          ++i;
+        } else {
+          if (case_pattern_ && op == ")") {
+            case_pattern_ = false;
+            continue;
+          }
+          if (case_pattern_) continue;
+          Separator(op, i);
+        }
+      } else if (t.kind == TokenKind::kWord) {
+        Word(static_cast<int>(i));
+      }
+    }
+    Separator("\n", tokens.size());
+  }
+
+ private:
+  void Word(int i) {
+    const Token& t = script_->lexed.tokens[i];
+    if (skip_function_name_) {  // function NAME [()] {
+      skip_function_name_ = false;
+      return;
+    }
+    if (skip_header_) {
+      if (t.value == "do" && at_start_) {
+        skip_header_ = false;
+      } else {
+        at_start_ = false;
+        return;
+      }
+    }
+    if (case_pattern_) return;
+    if (case_header_) {
+      if (t.value == "in") {
+        case_header_ = false;
+        case_pattern_ = true;
+      }
+      return;
+    }
+    if (cmd_.words.empty() && !(t.flags & kTokenQuoted) &&
+        IsReserved(t.value)) {
+      Reserved(t.value, i);
+      return;
+    }
+    at_start_ = false;
+    std::string name;
+    bool append;
+    if (cmd_.words.empty() && IsAssignment(t.value, &name, &append)) {
+      cmd_.assignments.push_back(Expand(i));
+      if (cmd_.first_token < 0) cmd_.first_token = i;
+      return;
+    }
+    if (cmd_.first_token < 0) cmd_.first_token = i;
+    cmd_.words.push_back(Expand(i));
+  }
+
+  void Reserved(const std::string& word, int i) {
+    at_start_ = true;
+    if (word == "while" || word == "until") {
+      loops_.push_back({i, word == "until", commands().size(), true});
+    } else if (word == "for" || word == "select") {
+      loops_.push_back({i, false, commands().size(), false});
+      skip_header_ = true;
+      // for ((;;)) or for ((i=0;;i++)): no condition.
+      const auto& tokens = script_->lexed.tokens;
+      for (size_t k = i + 1;
+           k < tokens.size() && k < static_cast<size_t>(i) + 8; ++k) {
+        if (tokens[k].IsOp(";;")) infinite_for_ = true;
+        if (tokens[k].kind == TokenKind::kNewline) break;
+      }
+    } else if (word == "do" && !loops_.empty()) {
+      OpenLoop& loop = loops_.back();
+      loop.infinite = loop.conditional ? HeaderIsConstant(loop) : infinite_for_;
+      infinite_for_ = false;
+      loop.body_begin = commands().size();
+    } else if (word == "done" && !loops_.empty()) {
+      const OpenLoop loop = loops_.back();
+      loops_.pop_back();
+      script_->loops.push_back(
+          {loop.token, loop.infinite, loop.body_begin, commands().size()});
+    } else if (word == "{") {
+      braces_.push_back(
+          {pending_function_, pending_function_token_, commands().size()});
+      pending_function_.clear();
+    } else if (word == "}" && !braces_.empty()) {
+      const OpenBrace brace = braces_.back();
+      braces_.pop_back();
+      if (!brace.function.empty()) {
+        script_->functions.push_back(
+            {brace.function, brace.token, brace.begin, commands().size()});
+      }
+    } else if (word == "case") {
+      case_header_ = true;
+    } else if (word == "esac") {
+      case_pattern_ = false;
+    } else if (word == "function") {
+      const auto& tokens = script_->lexed.tokens;
+      if (static_cast<size_t>(i) + 1 < tokens.size() &&
+          tokens[i + 1].kind == TokenKind::kWord) {
+        pending_function_ = tokens[i + 1].value;
+        pending_function_token_ = i + 1;
+        skip_function_name_ = true;
+      }
+    }
+  }
+
+  struct OpenLoop {
+    int token;
+    bool until;
+    size_t header_begin;
+    bool conditional;
+    bool infinite = false;
+    size_t body_begin = 0;
+  };
+  struct OpenBrace {
+    std::string function;
+    int token;
+    size_t begin;
+  };
+
+  bool HeaderIsConstant(const OpenLoop& loop) const {
+    const auto& cmds = script_->commands;
+    if (cmds.size() != loop.header_begin + 1) return false;
+    const std::vector<BashWord>& w = cmds.back().words;
+    if (w.empty()) return false;
+    const std::string joined = absl::StrJoin(
+        w, " ",
+        [](std::string* out, const BashWord& word) { out->append(word.text); });
+    if (loop.until) return joined == "false" || joined == "/bin/false";
+    return joined == "true" || joined == ":" || joined == "/bin/true" ||
+           joined == "[ 1 ]" || joined == "[[ 1 ]]" || joined == "[ true ]";
+  }
+
+  std::vector<BashCommand>& commands() { return script_->commands; }
+
+  void Separator(const std::string& op, size_t i) {
+    (void)i;
+    if (!cmd_.words.empty() || !cmd_.assignments.empty() ||
+        !cmd_.redirects.empty()) {
+      cmd_.background = op == "&";
+      cmd_.pipeline = pipeline_;
+      if (cmd_.words.empty()) ApplyAssignments(cmd_.assignments);
+      if (!cmd_.words.empty() &&
+          (cmd_.words[0].text == "export" || cmd_.words[0].text == "declare" ||
+           cmd_.words[0].text == "local" || cmd_.words[0].text == "readonly")) {
+        ApplyAssignments({cmd_.words.begin() + 1, cmd_.words.end()});
+      }
+      if (!cmd_.words.empty() || !cmd_.redirects.empty() ||
+          !cmd_.assignments.empty()) {
+        commands().push_back(std::move(cmd_));
+      }
+      cmd_ = BashCommand();
+    }
+    if (op != "|" && op != "|&") ++pipeline_;
+    if (op == ";;" || op == ";&" || op == ";;&") case_pattern_ = true;
+    at_start_ = true;
+  }
+
+  void ApplyAssignments(const std::vector<BashWord>& words) {
+    for (const BashWord& w : words) {
+      std::string name;
+      bool append;
+      if (!IsAssignment(w.text, &name, &append)) continue;
+      const size_t eq = w.text.find('=');
+      BashValue value{w.text.substr(eq + 1), w.flags};
+      if (append) {
+        auto it = vars_->find(name);
+        if (it != vars_->end()) value.text = it->second.text + value.text;
+      }
+      if (value.text.size() > kMaxValue) value.text.resize(kMaxValue);
+      (*vars_)[name] = std::move(value);
+    }
+  }
+
+  // Expands $NAME, ${NAME}, $IFS and evaluable command substitutions.
+  BashWord Expand(int index) {
+    const Token& t = script_->lexed.tokens[index];
+    BashWord word{t.value, 0, index};
+    if (t.flags & kTokenQuoted) {
+      const absl::string_view raw = code_.substr(t.begin, t.end - t.begin);
+      if (SplicedQuoting(raw)) word.flags |= kFoldObfuscated;
+    }
+    if (!(t.flags & kTokenExpands)) return word;
+    std::string out;
+    const std::string& s = t.value;
+    size_t sub = FirstSubstitution(index);
+    for (size_t i = 0; i < s.size();) {
+      if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '(' &&
+          !(i + 2 < s.size() && s[i + 2] == '(')) {
+        size_t close = i + 2;
+        for (int depth = 0; close < s.size(); ++close) {
+          if (s[close] == '(') ++depth;
+          if (s[close] == ')' && depth-- == 0) break;
+        }
+        Substitute(s.substr(i + 2, close - i - 2), &sub, index, &out,
+                   &word.flags);
+        i = close + 1;
+      } else if (s[i] == '`') {
+        const size_t close = s.find('`', i + 1);
+        const size_t end = close == std::string::npos ? s.size() : close;
+        Substitute(s.substr(i + 1, end - i - 1), &sub, index, &out,
+                   &word.flags);
+        i = end + 1;
+      } else if (s[i] == '$' && i + 1 < s.size() &&
+                 (IsAsciiIdentStart(static_cast<unsigned char>(s[i + 1])) ||
+                  s[i + 1] == '{')) {
+        size_t j = i + 1;
+        std::string name;
+        if (s[j] == '{') {
+          const size_t close = s.find('}', j);
+          name = s.substr(
+              j + 1, (close == std::string::npos ? s.size() : close) - j - 1);
+          j = close == std::string::npos ? s.size() : close + 1;
+        } else {
+          while (j < s.size() &&
+                 IsAsciiIdentChar(static_cast<unsigned char>(s[j])))
+            ++j;
+          name = s.substr(i + 1, j - i - 1);
+        }
+        if (name == "IFS") {
+          out.push_back(' ');
+        } else if (auto it = vars_->find(name); it != vars_->end()) {
+          out += it->second.text;
+          word.flags |= it->second.flags | kFoldFromVariable;
+        } else {
+          out += s.substr(i, j - i);
+          word.flags |= kFoldPartial;
+        }
+        i = j;
+      } else {
+        out.push_back(s[i++]);
+      }
+      if (out.size() > kMaxValue) break;
+    }
+    word.text = std::move(out);
+    return word;
+  }
+
+  size_t FirstSubstitution(int token) const {
+    const auto& subs = script_->lexed.substitutions;
+    size_t k = 0;
+    while (k < subs.size() && subs[k].token < static_cast<uint32_t>(token)) ++k;
+    return k;
+  }
+
+  void Substitute(const std::string& raw, size_t* sub, int token,
+                  std::string* out, uint32_t* flags) {
+    const auto& subs = script_->lexed.substitutions;
+    if (*sub < subs.size() && subs[*sub].token == static_cast<uint32_t>(token))
+      ++*sub;
+    if (nesting_ >= kMaxNesting) {
+      *out += "$(" + raw + ")";
+      *flags |= kFoldPartial;
+      return;
+    }
+    BashVariables scratch = *vars_;
+    LexLimits limits;
+    limits.max_tokens = 4096;
+    const BashScript inner =
+        BuildBashScript(raw, limits, &scratch, nesting_ + 1);
+    const auto& cmds = inner.commands;
+    if (!cmds.empty() && cmds.front().pipeline == cmds.back().pipeline) {
+      if (auto value = EvaluateStatically(cmds, 0, cmds.size() - 1)) {
+        *flags |= value->flags;
+        if (value->known) {
+          std::string text = value->text;
+          while (!text.empty() && text.back() == '\n') text.pop_back();
+          *out += text;
+          return;
+        }
+      }
+    }
+    *out += "$(" + raw + ")";
+    *flags |= kFoldPartial;
+  }
+
+  absl::string_view code_;
+  BashVariables* vars_;
+  int nesting_;
+  BashScript* script_ = nullptr;
+  BashCommand cmd_;
+  int pipeline_ = 0;
+  bool at_start_ = true;
+  bool skip_header_ = false;
+  bool infinite_for_ = false;
+  bool case_header_ = false;
+  bool case_pattern_ = false;
+  bool skip_function_name_ = false;
+  std::string pending_function_;
+  int pending_function_token_ = -2;
+  std::vector<OpenLoop> loops_;
+  std::vector<OpenBrace> braces_;
+};
+
+std::optional<StaticOutput> Source(const BashCommand& cmd) {
+  for (const BashRedirect& r : cmd.redirects) {
+    if (r.op == "<<<") return StaticOutput{r.target.text, r.target.flags, true};
+  }
+  if (cmd.words.empty()) return std::nullopt;
+  const std::string name = CommandBaseName(cmd.words[0].text);
+  if (name == "echo") {
+    size_t i = 1;
+    bool escapes = false;
+    while (i < cmd.words.size() && cmd.words[i].text.size() > 1 &&
+           cmd.words[i].text[0] == '-' &&
+           cmd.words[i].text.find_first_not_of("neE", 1) == std::string::npos) {
+      escapes = escapes || cmd.words[i].text.find('e') != std::string::npos;
+      ++i;
+    }
+    StaticOutput out;
+    std::vector<std::string> parts;
+    for (; i < cmd.words.size(); ++i) {
+      parts.push_back(cmd.words[i].text);
+      out.flags |= cmd.words[i].flags;
+    }
+    const std::string joined = absl::StrJoin(parts, " ");
+    if (escapes || joined.find("\\x") != std::string::npos) {
+      ValueBuilder value(kMaxValue);
+      DecodeAnsiCEscapes(joined, &value);
+      out.text = value.Take();
+      if (out.text != joined) out.flags |= kFoldObfuscated;
+    } else {
+      out.text = joined;
+    }
+    return out;
+  }
+  if (name == "printf" && cmd.words.size() >= 2) {
+    size_t f = 1;
+    if (cmd.words[f].text == "--") ++f;
+    if (f >= cmd.words.size()) return std::nullopt;
+    ValueBuilder format(kMaxValue);
+    DecodeAnsiCEscapes(cmd.words[f].text, &format);
+    const std::string fmt = format.Take();
+    StaticOutput out;
+    out.flags = cmd.words[f].flags;
+    if (fmt != cmd.words[f].text) out.flags |= kFoldObfuscated;
+    size_t arg = f + 1;
+    for (size_t i = 0; i < fmt.size(); ++i) {
+      if (fmt[i] == '%' && i + 1 < fmt.size()) {
+        const char spec = fmt[++i];
+        if (spec == '%') {
+          out.text.push_back('%');
+        } else if (arg < cmd.words.size()) {
+          if (spec == 'b') {
+            ValueBuilder v(kMaxValue);
+            DecodeAnsiCEscapes(cmd.words[arg].text, &v);
+            out.text += v.Take();
+            out.flags |= kFoldObfuscated;
+          } else {
+            out.text += cmd.words[arg].text;
+          }
+          out.flags |= cmd.words[arg].flags;
+          ++arg;
+        }
+      } else {
+        out.text.push_back(fmt[i]);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+bool HasFlag(const BashCommand& cmd, absl::string_view a,
+             absl::string_view b = "") {
+  for (size_t i = 1; i < cmd.words.size(); ++i) {
+    const std::string& w = cmd.words[i].text;
+    if (w == a || (!b.empty() && w == b)) return true;
+    // Combined short options: -di, -rp
+    if (a.size() == 2 && a[0] == '-' && w.size() > 2 && w[0] == '-' &&
+        w[1] != '-' && w.find(a[1]) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Transform(const BashCommand& cmd, StaticOutput* v) {
+  if (cmd.words.empty()) return false;
+  const std::string name = CommandBaseName(cmd.words[0].text);
+  if (name == "base64" && HasFlag(cmd, "-d", "--decode")) {
+    auto decoded = DecodeBase64(v->text);
+    v->flags |= kFoldDecoded;
+    v->known = v->known && decoded.has_value();
+    v->text = decoded.value_or("");
+    return true;
+  }
+  if (name == "base64" || name == "base32") {  // encoding, or base32 -d
+    v->flags |= HasFlag(cmd, "-d", "--decode") ? kFoldDecoded : 0;
+    v->known = false;
+    return true;
+  }
+  if (name == "xxd" && HasFlag(cmd, "-r")) {
+    auto decoded = DecodeHex(v->text);
+    v->flags |= kFoldDecoded;
+    v->known = v->known && decoded.has_value();
+    v->text = decoded.value_or("");
+    return true;
+  }
+  if (name == "rev") {
+    std::reverse(v->text.begin(), v->text.end());
+    while (!v->text.empty() && v->text.front() == '\n') v->text.erase(0, 1);
+    v->flags |= kFoldObfuscated;
+    return true;
+  }
+  if (name == "tr" && cmd.words.size() >= 3) {
+    if (cmd.words[1].text == "-d") {
+      const std::string set = ExpandSet(cmd.words[2].text);
+      std::string out;
+      for (char c : v->text) {
+        if (set.find(c) == std::string::npos) out.push_back(c);
+      }
+      v->text = std::move(out);
+    } else {
+      const std::string from = ExpandSet(cmd.words[1].text);
+      const std::string to = ExpandSet(cmd.words[2].text);
+      if (to.empty()) return false;
+      for (char& c : v->text) {
+        const size_t at = from.find(c);
+        if (at != std::string::npos) c = to[std::min(at, to.size() - 1)];
+      }
+    }
+    v->flags |= kFoldObfuscated;
+    return true;
+  }
+  if (name == "cat" && cmd.words.size() == 1) return true;
+  if (name == "gunzip" || name == "zcat" || name == "xz" || name == "unxz" ||
+      name == "bzip2" || name == "bunzip2" || name == "openssl" ||
+      name == "gzip" || name == "uudecode" || name == "zstd" ||
+      name == "lzma") {
+    v->flags |= kFoldDecoded | kFoldOpaqueDecoder;
+    v->known = false;
+    if (name == "openssl" && HasFlag(cmd, "-d") &&
+        (HasFlag(cmd, "base64") || HasFlag(cmd, "-base64") ||
+         HasFlag(cmd, "-a"))) {
+      auto decoded = DecodeBase64(v->text);
+      v->known = decoded.has_value() && cmd.words.size() <= 4;
+      v->text = decoded.value_or("");
+      if (v->known) v->flags &= ~kFoldOpaqueDecoder;
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string CommandBaseName(absl::string_view word) {
+  const size_t slash = word.rfind('/');
+  if (slash != absl::string_view::npos && slash + 1 < word.size())
+    word = word.substr(slash + 1);
+  return std::string(word);
+}
+
+std::optional<StaticOutput> EvaluateStatically(
+    const std::vector<BashCommand>& commands, size_t first, size_t last) {
+  if (first > last || last >= commands.size()) return std::nullopt;
+  std::optional<StaticOutput> value = Source(commands[first]);
+  if (!value.has_value()) return std::nullopt;
+  for (size_t i = first + 1; i <= last; ++i) {
+    if (!Transform(commands[i], &*value)) return std::nullopt;
+  }
+  return value;
+}
+
+BashScript BuildBashScript(absl::string_view code, const LexLimits& limits,
+                           BashVariables* variables, int nesting) {
+  BashScript script;
+  script.lexed = Lex(Language::kBash, code, limits);
+  ScriptBuilder builder(code, variables, nesting);
+  builder.Build(&script);
+  return script;
+}
+
+}  // namespace forge::cars

@@ -1,0 +1,770 @@
+#include "cars/expression_evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "cars/fold_builtins.h"
+
+namespace forge::cars {
+namespace {
+
+constexpr int kMaxDepth = 40;
+constexpr size_t kMaxString = 64 << 10;
+constexpr size_t kMaxItems = 4096;
+
+// Provenance that survives operations on a value.
+constexpr uint32_t kProvenanceMask = kFoldDecoded | kFoldOpaqueDecoder |
+                                     kFoldDownloaded | kFoldReadFromFile |
+                                     kFoldObfuscated | kFoldFromVariable;
+
+// Binary operator levels, loosest first; level 0 yields Unknown.
+const std::vector<std::vector<absl::string_view>>& Levels() {
+  static const auto* levels = new std::vector<std::vector<absl::string_view>>{
+      {"or", "and", "||", "&&", "??", "==", "!=", "===", "!==", "<", ">",
+       "<=", ">=", "in", "is", "not", "instanceof"},
+      {"|"},
+      {"^"},
+      {"&"},
+      {"<<", ">>", ">>>"},
+      {"+", "-"},
+      {"*", "/", "//", "%", "@"},
+  };
+  return *levels;
+}
+
+bool IsOperatorOrWord(const Token& t) {
+  return t.kind == TokenKind::kOperator || t.kind == TokenKind::kKeyword;
+}
+
+std::string Placeholder(const FoldedValue& v) {
+  if (v.IsString()) return v.str;
+  if (v.IsNumber()) return absl::StrFormat("%g", v.number);
+  if (v.IsAlias()) return absl::StrCat("{", v.str, "}");
+  return "{?}";
+}
+
+bool ParseNumber(absl::string_view text, double* out) {
+  std::string clean;
+  for (char c : text) {
+    if (c != '_' && c != 'n' && c != 'j' && c != 'J' && c != 'l' && c != 'L') {
+      clean.push_back(c);
+    }
+  }
+  if (clean.empty()) return false;
+  char* end = nullptr;
+  int base = 10;
+  const char* digits = clean.c_str();
+  if (clean.size() > 2 && clean[0] == '0') {
+    const char p = clean[1] | 0x20;
+    if (p == 'x') base = 16;
+    if (p == 'o') base = 8;
+    if (p == 'b') base = 2;
+    if (base != 10) digits += 2;
+  }
+  if (base != 10) {
+    *out = static_cast<double>(std::strtoull(digits, &end, base));
+  } else {
+    *out = std::strtod(digits, &end);
+  }
+  return end != nullptr && *end == '\0';
+}
+
+}  // namespace
+
+ExpressionEvaluator::ExpressionEvaluator(const TokenView& view,
+                                         Language language,
+                                         const Bindings& bindings,
+                                         const ChainClassifier& classifier,
+                                         FoldBudget* budget)
+    : view_(view),
+      language_(language),
+      bindings_(bindings),
+      classifier_(classifier),
+      budget_(budget) {}
+
+std::string ExpressionEvaluator::NormalizeChain(std::string chain) {
+  static constexpr absl::string_view kRoots[] = {
+      "builtins.", "__builtins__.", "globals().",      "locals().",
+      "vars().",   "globalThis.",   "window.",         "global.",
+      "self.",     "sys.modules.",  "__builtins__().", "Reflect.get()."};
+  for (bool again = true; again;) {
+    again = false;
+    for (absl::string_view root : kRoots) {
+      if (absl::StartsWith(chain, root) && chain.size() > root.size()) {
+        chain.erase(0, root.size());
+        again = true;
+      }
+    }
+  }
+  absl::StrReplaceAll({{".__dict__", ""}, {"?.", "."}}, &chain);
+  if (absl::EndsWith(chain, "constructor.constructor")) return "Function";
+  for (absl::string_view suffix : {".call", ".apply"}) {
+    if (absl::EndsWith(chain, suffix) && chain.size() > suffix.size()) {
+      const std::string base = chain.substr(0, chain.size() - suffix.size());
+      if (base == "eval" || base == "Function" || base == "exec") return base;
+    }
+  }
+  return chain;
+}
+
+int ExpressionEvaluator::Next(int i, int end) const {
+  while (i < end && view_[i].kind == TokenKind::kNewline) ++i;
+  return i;
+}
+
+FoldedValue ExpressionEvaluator::Fold(int begin, int end) {
+  int i = begin;
+  return Expr(i, std::min(end, view_.size()), 0, nullptr);
+}
+
+FoldedValue ExpressionEvaluator::Expr(int& i, int end, int depth,
+                                      ChainWalk* rec) {
+  if (depth > kMaxDepth || !budget_->Spend(1)) {
+    i = end;
+    return FoldedValue::Unknown();
+  }
+  return Binary(i, end, 0, depth + 1, rec);
+}
+
+FoldedValue ExpressionEvaluator::Binary(int& i, int end, int level, int depth,
+                                        ChainWalk* rec) {
+  if (level >= static_cast<int>(Levels().size()))
+    return Unary(i, end, depth, rec);
+  FoldedValue left = Binary(i, end, level + 1, depth, rec);
+  while (true) {
+    const int j = Next(i, end);
+    if (j >= end || !IsOperatorOrWord(view_[j])) break;
+    const std::string& op = view_[j].value;
+    bool match = false;
+    for (absl::string_view candidate : Levels()[level]) {
+      match = match || op == candidate;
+    }
+    if (!match) break;
+    i = j + 1;
+    if (op == "not" && view_.IsKind(i, TokenKind::kKeyword)) ++i;  // not in
+    FoldedValue right = Binary(i, end, level + 1, depth, rec);
+    left = level == 0 ? FoldedValue::Unknown(left.flags | right.flags)
+                      : Combine(op, std::move(left), std::move(right));
+  }
+  return left;
+}
+
+FoldedValue ExpressionEvaluator::Unary(int& i, int end, int depth,
+                                       ChainWalk* rec) {
+  i = Next(i, end);
+  if (i >= end) return FoldedValue::Unknown();
+  const Token& t = view_[i];
+  if (IsOperatorOrWord(t)) {
+    const std::string& op = t.value;
+    if (op == "await" || op == "new" || op == "..." || op == "*" ||
+        op == "yield" || op == "void" || op == "typeof" || op == "delete" ||
+        op == "-" || op == "+" || op == "~" || op == "!" || op == "not") {
+      ++i;
+      FoldedValue v = Unary(i, end, depth + 1, rec);
+      if (op == "-" && v.IsNumber())
+        return FoldedValue::Number(-v.number, v.flags);
+      if (op == "~" && v.IsNumber()) {
+        return FoldedValue::Number(
+            static_cast<double>(~static_cast<int64_t>(v.number)), v.flags);
+      }
+      if (op == "await" || op == "new" || op == "..." || op == "+" ||
+          op == "*") {
+        return v;
+      }
+      return FoldedValue::Unknown(v.flags);
+    }
+  }
+  FoldedValue base = Postfix(i, end, depth, rec);
+  const int j = Next(i, end);
+  if (j < end && view_[j].IsOp("**")) {
+    i = j + 1;
+    FoldedValue exponent = Unary(i, end, depth + 1, rec);
+    return Combine("**", std::move(base), std::move(exponent));
+  }
+  return base;
+}
+
+FoldedValue ExpressionEvaluator::Postfix(int& i, int end, int depth,
+                                         ChainWalk* rec) {
+  const int first = i;
+  FoldedValue v = Primary(i, end, depth, rec);
+  auto record_reference = [&]() {
+    if (rec != nullptr && v.IsAlias()) {
+      rec->references.push_back({NormalizeChain(v.str), v.flags, first});
+    }
+  };
+  while (i < end && budget_->Spend(1)) {
+    const int j = Next(i, end);
+    if (j >= end) break;
+    const Token& t = view_[j];
+    if ((t.IsOp(".") || t.IsOp("?.")) && j + 1 < end &&
+        (view_[j + 1].kind == TokenKind::kIdentifier ||
+         view_[j + 1].kind == TokenKind::kKeyword)) {
+      const Token& name = view_[j + 1];
+      const uint32_t disguised =
+          name.Has(kTokenDisguised) ? kFoldDisguisedName : 0;
+      if (v.IsAlias()) {
+        v.str = absl::StrCat(v.str, ".", name.value);
+        v.flags |= disguised;
+        i = j + 2;
+        continue;
+      }
+      if ((v.IsString() || v.IsList() || v.IsNumber()) &&
+          view_.IsOp(Next(j + 2, end), "(")) {
+        const int open = Next(j + 2, end);
+        FoldedValue out;
+        if (!FoldBuiltins::Method(*this, v, name.value, open, depth, &out)) {
+          if (rec != nullptr && v.IsString()) {
+            rec->receivers.push_back(
+                {v.str, v.flags, absl::StrCat(".", name.value), first});
+          }
+          out = FoldedValue::Unknown(v.flags & kProvenanceMask);
+        }
+        v = std::move(out);
+        i = std::min(view_.Partner(open), end - 1) + 1;
+        continue;
+      }
+      if (absl::StartsWith(name.value, "__") ||
+          v.kind == FoldedValue::Kind::kUnknown) {
+        v = FoldedValue::Alias(absl::StrCat(".", name.value),
+                               (v.flags & kProvenanceMask) | disguised);
+      } else if (name.value == "length" && (v.IsString() || v.IsList())) {
+        v = FoldedValue::Number(
+            static_cast<double>(v.IsString() ? v.str.size() : v.items.size()),
+            v.flags);
+      } else {
+        v = FoldedValue::Unknown(v.flags & kProvenanceMask);
+      }
+      i = j + 2;
+      continue;
+    }
+    if (t.IsOp("[")) {
+      v = Subscript(v, j, depth);
+      i = std::min(view_.Partner(j), end - 1) + 1;
+      continue;
+    }
+    if (t.IsOp("(")) {
+      const int close = std::min(view_.Partner(j), end - 1);
+      if (v.IsAlias()) {
+        record_reference();
+        v = CallAlias(v, first, j, depth, rec);
+      } else if (v.kind == FoldedValue::Kind::kFunction) {
+        const std::vector<Argument> args = Arguments(j);
+        FoldedValue arg = args.empty() ? FoldedValue::Unknown()
+                                       : Fold(args[0].begin, args[0].end);
+        v = Apply(v, arg, depth + 1);
+      } else {
+        v = FoldedValue::Unknown(
+            (v.flags & kProvenanceMask) |
+            (rec == nullptr ? RangeFlags(j + 1, close) : 0));
+      }
+      i = close + 1;
+      continue;
+    }
+    break;
+  }
+  record_reference();
+  return v;
+}
+
+FoldedValue ExpressionEvaluator::Primary(int& i, int end, int depth,
+                                         ChainWalk* /*rec*/) {
+  i = Next(i, end);
+  if (i >= end || depth > kMaxDepth || !budget_->Spend(1)) {
+    i = end;
+    return FoldedValue::Unknown();
+  }
+  const Token& t = view_[i];
+  switch (t.kind) {
+    case TokenKind::kString: {
+      uint32_t flags = 0;
+      if (t.Has(kTokenDisguised)) flags |= kFoldObfuscated;
+      if (t.Has(kTokenInterpolated)) flags |= kFoldPartial;
+      std::string value = t.value;
+      ++i;
+      // Interpolated expressions follow the string token.
+      while (i < end && view_[i].begin < t.end) ++i;
+      // Python concatenates adjacent literals.
+      while (language_ == Language::kPython && i < end &&
+             view_[i].kind == TokenKind::kString && value.size() < kMaxString) {
+        const Token& more = view_[i];
+        value += more.value;
+        if (more.Has(kTokenInterpolated)) flags |= kFoldPartial;
+        ++i;
+        while (i < end && view_[i].begin < more.end) ++i;
+      }
+      budget_->Spend(static_cast<int64_t>(value.size() / 64));
+      return FoldedValue::String(std::move(value), flags);
+    }
+    case TokenKind::kNumber: {
+      ++i;
+      double n;
+      return ParseNumber(t.value, &n) ? FoldedValue::Number(n)
+                                      : FoldedValue::Unknown();
+    }
+    case TokenKind::kIdentifier:
+    case TokenKind::kKeyword: {
+      if (t.value == "lambda" && language_ == Language::kPython) {
+        FoldedValue fn;
+        fn.kind = FoldedValue::Kind::kFunction;
+        const int param = i + 1;
+        if (view_.IsKind(param, TokenKind::kIdentifier) &&
+            view_.IsOp(param + 1, ":")) {
+          fn.fn_param = param;
+          fn.fn_begin = param + 2;
+          fn.fn_end = end;
+        }
+        i = end;
+        return fn;
+      }
+      if (view_.IsOp(i + 1, "=>")) {
+        FoldedValue fn;
+        fn.kind = FoldedValue::Kind::kFunction;
+        fn.fn_param = i;
+        fn.fn_begin = i + 2;
+        fn.fn_end = end;
+        i = end;
+        return fn;
+      }
+      ++i;
+      if (t.value == "True" || t.value == "False" || t.value == "None" ||
+          t.value == "null" || t.value == "undefined" || t.value == "true" ||
+          t.value == "false") {
+        return FoldedValue::Unknown();
+      }
+      return Lookup(t.value, i - 1);
+    }
+    case TokenKind::kOperator: {
+      const int close = std::min(view_.Partner(i), end);
+      if (t.IsOp("(")) {
+        // (x) => body
+        if (view_.IsKind(i + 1, TokenKind::kIdentifier) && close == i + 2 &&
+            view_.IsOp(close + 1, "=>")) {
+          FoldedValue fn;
+          fn.kind = FoldedValue::Kind::kFunction;
+          fn.fn_param = i + 1;
+          fn.fn_begin = close + 2;
+          fn.fn_end = end;
+          i = end;
+          return fn;
+        }
+        FoldedValue v = Group(i, depth + 1);
+        i = close + 1;
+        return v;
+      }
+      if (t.IsOp("[")) {
+        FoldedValue v = Group(i, depth + 1);
+        if (!v.IsList()) {
+          FoldedValue list;
+          list.kind = FoldedValue::Kind::kList;
+          list.flags = v.flags;
+          if (v.kind != FoldedValue::Kind::kUnknown || close > i + 1) {
+            list.items.push_back(std::move(v));
+          }
+          v = std::move(list);
+        }
+        i = close + 1;
+        return v;
+      }
+      if (t.IsOp("{")) {
+        i = close + 1;
+        return FoldedValue::Unknown();
+      }
+      ++i;
+      return FoldedValue::Unknown();
+    }
+    default:
+      ++i;
+      return FoldedValue::Unknown();
+  }
+}
+
+// ( ... ) or [ ... ]: one value, a tuple/list, or a comprehension.
+FoldedValue ExpressionEvaluator::Group(int open, int depth) {
+  const int close = std::min(view_.Partner(open), view_.size());
+  for (int k = open + 1; k < close; ++k) {
+    if (view_[k].Is(TokenKind::kKeyword, "for") &&
+        language_ == Language::kPython) {
+      return Comprehension(open + 1, close, k, depth);
+    }
+    if (view_.Partner(k) > k) k = view_.Partner(k);
+  }
+  const std::vector<Argument> parts = Arguments(open);
+  if (parts.size() == 1 && view_[open].IsOp("(")) {
+    int k = parts[0].begin;
+    return Expr(k, parts[0].end, depth, nullptr);
+  }
+  if (view_[open].IsOp("(") && language_ == Language::kJavaScript &&
+      !parts.empty()) {
+    int k = parts.back().begin;
+    return Expr(k, parts.back().end, depth, nullptr);  // comma operator
+  }
+  FoldedValue list;
+  list.kind = FoldedValue::Kind::kList;
+  for (const Argument& part : parts) {
+    if (list.items.size() >= kMaxItems) break;
+    int k = part.begin;
+    FoldedValue item = Expr(k, part.end, depth, nullptr);
+    list.flags |= item.flags & kProvenanceMask;
+    list.items.push_back(std::move(item));
+  }
+  return list;
+}
+
+// [EXPR for NAME in ITER] and (EXPR for NAME in ITER); an `if` filter makes
+// the result Unknown.
+FoldedValue ExpressionEvaluator::Comprehension(int begin, int end,
+                                               int for_token, int depth) {
+  const int name = for_token + 1;
+  int in = -1;
+  for (int k = name; k < end; ++k) {
+    if (view_[k].Is(TokenKind::kKeyword, "in")) {
+      in = k;
+      break;
+    }
+    if (view_[k].Is(TokenKind::kKeyword, "if")) break;
+  }
+  for (int k = in + 1; in > 0 && k < end; ++k) {
+    if (view_[k].Is(TokenKind::kKeyword, "if") ||
+        view_[k].Is(TokenKind::kKeyword, "for")) {
+      return FoldedValue::Unknown(RangeFlags(begin, end));
+    }
+    if (view_.Partner(k) > k) k = view_.Partner(k);
+  }
+  if (in < 0 || !view_.IsKind(name, TokenKind::kIdentifier)) {
+    return FoldedValue::Unknown(RangeFlags(begin, end));
+  }
+  int k = in + 1;
+  FoldedValue iterable = Expr(k, end, depth, nullptr);
+  if (iterable.IsString()) {
+    FoldedValue chars;
+    chars.kind = FoldedValue::Kind::kList;
+    for (char c : iterable.str)
+      chars.items.push_back(FoldedValue::String(std::string(1, c)));
+    chars.flags = iterable.flags;
+    iterable = std::move(chars);
+  }
+  if (!iterable.IsList())
+    return FoldedValue::Unknown(iterable.flags | RangeFlags(begin, for_token));
+  FoldedValue fn;
+  fn.kind = FoldedValue::Kind::kFunction;
+  fn.fn_param = name;
+  fn.fn_begin = begin;
+  fn.fn_end = for_token;
+  FoldedValue out;
+  out.kind = FoldedValue::Kind::kList;
+  out.flags = iterable.flags;
+  for (const FoldedValue& item : iterable.items) {
+    FoldedValue mapped = Apply(fn, item, depth + 1);
+    out.flags |= mapped.flags & kProvenanceMask;
+    out.items.push_back(std::move(mapped));
+    if (budget_->steps < 0) break;
+  }
+  return out;
+}
+
+FoldedValue ExpressionEvaluator::Apply(const FoldedValue& fn,
+                                       const FoldedValue& arg, int depth) {
+  if (depth > kMaxDepth || !budget_->Spend(1)) return FoldedValue::Unknown();
+  if (fn.IsAlias()) {
+    FoldedValue out;
+    if (FoldBuiltins::CallWithValue(*this, NormalizeChain(fn.str), arg, &out))
+      return out;
+    return FoldedValue::Unknown(arg.flags & kProvenanceMask);
+  }
+  if (fn.kind != FoldedValue::Kind::kFunction || fn.fn_param < 0) {
+    return FoldedValue::Unknown(arg.flags & kProvenanceMask);
+  }
+  locals_.emplace_back(view_[fn.fn_param].value, arg);
+  int k = fn.fn_begin;
+  FoldedValue out = Expr(k, fn.fn_end, depth, nullptr);
+  locals_.pop_back();
+  return out;
+}
+
+FoldedValue ExpressionEvaluator::Lookup(const std::string& name,
+                                        int token) const {
+  for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
+    if (it->first == name) return it->second;
+  }
+  const uint32_t disguised =
+      view_[token].Has(kTokenDisguised) ? kFoldDisguisedName : 0;
+  if (auto it = bindings_.find(name); it != bindings_.end()) {
+    FoldedValue v = it->second;
+    budget_->Spend(static_cast<int64_t>(v.str.size() / 64 + v.items.size()));
+    v.flags |= disguised;
+    if (!v.IsAlias()) v.flags |= kFoldFromVariable;
+    return v;
+  }
+  return FoldedValue::Alias(name, disguised);
+}
+
+FoldedValue ExpressionEvaluator::CallAlias(const FoldedValue& callee,
+                                           int name_token, int open, int depth,
+                                           ChainWalk* rec) {
+  const std::string chain = NormalizeChain(callee.str);
+  const int close = std::min(view_.Partner(open), view_.size() - 1);
+  if (rec != nullptr) {
+    rec->calls.push_back({chain, callee.flags, name_token, open, close});
+  }
+  FoldedValue out;
+  if (FoldBuiltins::Call(*this, chain, callee.flags, name_token, open, depth,
+                         rec, &out)) {
+    return out;
+  }
+  uint32_t flags = callee.flags & (kFoldDecoded | kFoldOpaqueDecoder |
+                                   kFoldDownloaded | kFoldReadFromFile);
+  if (classifier_.IsDownload(chain)) flags |= kFoldDownloaded;
+  if (rec == nullptr) flags |= RangeFlags(open + 1, close) & kProvenanceMask;
+  return FoldedValue::Alias(absl::StrCat(chain, "()"), flags);
+}
+
+FoldedValue ExpressionEvaluator::Subscript(const FoldedValue& base, int open,
+                                           int depth) {
+  const int close = std::min(view_.Partner(open), view_.size());
+  int colons = 0;
+  std::vector<int> parts = {open + 1};
+  for (int k = open + 1; k < close; ++k) {
+    if (view_[k].IsOp(":")) {
+      ++colons;
+      parts.push_back(k + 1);
+    }
+    if (view_.Partner(k) > k) k = view_.Partner(k);
+  }
+  const uint32_t provenance = base.flags & kProvenanceMask;
+  if (colons > 0) {
+    // Slices: [::-1] reverses, [a:b] cuts.
+    auto part_value = [&](size_t n) -> FoldedValue {
+      const int from = parts[n];
+      const int to = n + 1 < parts.size() ? parts[n + 1] - 1 : close;
+      if (from >= to) return FoldedValue::Unknown();
+      int k = from;
+      return Expr(k, to, depth + 1, nullptr);
+    };
+    if (!base.IsString() && !base.IsList())
+      return FoldedValue::Unknown(provenance);
+    const FoldedValue step =
+        colons == 2 ? part_value(2) : FoldedValue::Unknown();
+    if (step.IsNumber() && step.number == -1 && parts[1] - 1 == parts[0] &&
+        parts[2] - 1 == parts[1]) {
+      FoldedValue out = base;
+      if (out.IsString()) std::reverse(out.str.begin(), out.str.end());
+      if (out.IsList()) std::reverse(out.items.begin(), out.items.end());
+      out.flags |= kFoldObfuscated;
+      return out;
+    }
+    if (colons == 1 && base.IsString()) {
+      const FoldedValue a = part_value(0);
+      const FoldedValue b = part_value(1);
+      const int64_t n = static_cast<int64_t>(base.str.size());
+      int64_t from = a.IsNumber() ? static_cast<int64_t>(a.number) : 0;
+      int64_t to = b.IsNumber() ? static_cast<int64_t>(b.number) : n;
+      if (from < 0) from += n;
+      if (to < 0) to += n;
+      from = std::clamp<int64_t>(from, 0, n);
+      to = std::clamp<int64_t>(to, from, n);
+      return FoldedValue::String(base.str.substr(from, to - from), base.flags);
+    }
+    return FoldedValue::Unknown(provenance);
+  }
+  int k = open + 1;
+  const FoldedValue index = Expr(k, close, depth + 1, nullptr);
+  if (base.IsAlias()) {
+    if (index.IsString()) {
+      return FoldedValue::Alias(
+          absl::StrCat(base.str, ".", index.str),
+          base.flags | kFoldComputedName | (index.flags & kFoldHiddenMask));
+    }
+    return FoldedValue::Alias(absl::StrCat(base.str, "[?]"),
+                              base.flags | kFoldUnknownName);
+  }
+  if (index.IsNumber() && (base.IsString() || base.IsList())) {
+    const int64_t n = static_cast<int64_t>(base.IsString() ? base.str.size()
+                                                           : base.items.size());
+    int64_t at = static_cast<int64_t>(index.number);
+    if (at < 0) at += n;
+    if (at < 0 || at >= n) return FoldedValue::Unknown(provenance);
+    if (base.IsString())
+      return FoldedValue::String(std::string(1, base.str[at]), base.flags);
+    FoldedValue item = base.items[at];
+    item.flags |= provenance;
+    return item;
+  }
+  return FoldedValue::Unknown(provenance | (index.flags & kProvenanceMask));
+}
+
+FoldedValue ExpressionEvaluator::Combine(const std::string& op, FoldedValue a,
+                                         FoldedValue b) {
+  const uint32_t flags = (a.flags | b.flags) & (kProvenanceMask | kFoldPartial);
+  const bool js = language_ == Language::kJavaScript;
+  if (a.IsNumber() && b.IsNumber()) {
+    const double x = a.number;
+    const double y = b.number;
+    const auto ix = static_cast<int64_t>(x);
+    const auto iy = static_cast<int64_t>(y);
+    double r;
+    if (op == "+")
+      r = x + y;
+    else if (op == "-")
+      r = x - y;
+    else if (op == "*")
+      r = x * y;
+    else if (op == "/")
+      r = y == 0 ? 0 : x / y;
+    else if (op == "//")
+      r = y == 0 ? 0 : std::floor(x / y);
+    else if (op == "%")
+      r = y == 0 ? 0 : std::fmod(x, y);
+    else if (op == "**")
+      r = std::pow(x, y);
+    else if (op == "<<")
+      r = (iy >= 0 && iy < 63) ? std::ldexp(x, static_cast<int>(iy)) : 0;
+    else if (op == ">>" || op == ">>>")
+      r = (iy >= 0 && iy < 63) ? static_cast<double>(ix >> iy) : 0;
+    else if (op == "&")
+      r = static_cast<double>(ix & iy);
+    else if (op == "|")
+      r = static_cast<double>(ix | iy);
+    else if (op == "^")
+      r = static_cast<double>(ix ^ iy);
+    else
+      return FoldedValue::Unknown(flags);
+    return FoldedValue::Number(r, flags);
+  }
+  if (op == "+") {
+    if (a.IsList() && b.IsList()) {
+      for (FoldedValue& item : b.items) {
+        if (a.items.size() >= kMaxItems) break;
+        a.items.push_back(std::move(item));
+      }
+      a.flags = flags;
+      return a;
+    }
+    const bool a_text = a.IsString() || (js && a.IsNumber());
+    const bool b_text = b.IsString() || (js && b.IsNumber());
+    if (a.IsString() || b.IsString()) {
+      std::string s = Placeholder(a);
+      s += Placeholder(b);
+      if (s.size() > kMaxString) s.resize(kMaxString);
+      budget_->Spend(static_cast<int64_t>(s.size() / 64));
+      const uint32_t partial = (a_text && b_text) ? 0 : kFoldPartial;
+      return FoldedValue::String(std::move(s),
+                                 flags | partial | kFoldObfuscated);
+    }
+    return FoldedValue::Unknown(flags);
+  }
+  if (op == "*") {
+    if (b.IsString() || b.IsList()) std::swap(a, b);
+    if ((a.IsString() || a.IsList()) && b.IsNumber() && b.number >= 0) {
+      const size_t unit = a.IsString() ? a.str.size() : a.items.size();
+      const size_t cap = a.IsString() ? kMaxString : kMaxItems;
+      const double times = std::min(b.number, static_cast<double>(cap));
+      FoldedValue out = a;
+      out.flags = flags;
+      if (a.IsString()) {
+        out.str.clear();
+        for (double n = 0;
+             n < times && out.str.size() + unit <= cap && unit > 0; ++n) {
+          out.str += a.str;
+        }
+        budget_->Spend(static_cast<int64_t>(out.str.size() / 64));
+      } else {
+        out.items.clear();
+        for (double n = 0;
+             n < times && out.items.size() + unit <= cap && unit > 0; ++n) {
+          out.items.insert(out.items.end(), a.items.begin(), a.items.end());
+        }
+        budget_->Spend(static_cast<int64_t>(out.items.size()));
+      }
+      return out;
+    }
+    return FoldedValue::Unknown(flags);
+  }
+  if (op == "%" && a.IsString()) {
+    return FoldBuiltins::PercentFormat(a, b, flags);
+  }
+  // pathlib: Path.home() / ".ssh" / "id_rsa"
+  if (op == "/" && (a.IsString() || b.IsString()) &&
+      language_ == Language::kPython) {
+    std::string path = Placeholder(a);
+    if (!path.empty() && path.back() != '/') path.push_back('/');
+    path += Placeholder(b);
+    const uint32_t partial = (a.IsString() && b.IsString()) ? 0 : kFoldPartial;
+    return FoldedValue::String(std::move(path), flags | partial);
+  }
+  return FoldedValue::Unknown(flags);
+}
+
+std::vector<Argument> ExpressionEvaluator::Arguments(int open) const {
+  std::vector<Argument> args;
+  const int close = std::min(view_.Partner(open), view_.size());
+  int start = open + 1;
+  for (int k = open + 1; k <= close; ++k) {
+    if (k == close || view_[k].IsOp(",")) {
+      int b = Next(start, k);
+      if (b < k) {
+        Argument arg;
+        if (view_.IsKind(b, TokenKind::kIdentifier) && view_.IsOp(b + 1, "=") &&
+            b + 2 <= k) {
+          arg.name = view_[b].value;
+          b += 2;
+        }
+        arg.begin = b;
+        arg.end = k;
+        args.push_back(std::move(arg));
+        if (args.size() >= kMaxItems) break;
+      }
+      start = k + 1;
+      continue;
+    }
+    const int partner = view_.Partner(k);
+    if (partner > k) k = std::min(partner, close) - 1;
+  }
+  return args;
+}
+
+uint32_t ExpressionEvaluator::RangeFlags(int begin, int end) {
+  uint32_t flags = 0;
+  end = std::min(end, view_.size());
+  budget_->Spend(end - begin);
+  for (int k = std::max(begin, 0); k < end; ++k) {
+    const Token& t = view_[k];
+    if (t.kind != TokenKind::kIdentifier) continue;
+    if (k > 0 && (view_[k - 1].IsOp(".") || view_[k - 1].IsOp("?."))) continue;
+    if (auto it = bindings_.find(t.value); it != bindings_.end()) {
+      flags |= it->second.flags & (kProvenanceMask | kFoldHiddenMask);
+    }
+    std::string chain = t.value;
+    if (auto it = bindings_.find(t.value);
+        it != bindings_.end() && it->second.IsAlias()) {
+      chain = it->second.str;
+    }
+    for (int m = k + 1; m + 1 < end && view_[m].IsOp(".") &&
+                        view_[m + 1].kind == TokenKind::kIdentifier;
+         m += 2) {
+      absl::StrAppend(&chain, ".", view_[m + 1].value);
+    }
+    chain = NormalizeChain(std::move(chain));
+    flags |= FoldBuiltins::DecoderFlags(chain);
+    if (classifier_.IsDownload(chain)) flags |= kFoldDownloaded;
+  }
+  return flags;
+}
+
+}  // namespace forge::cars
+
+namespace forge::cars {
+
+int ExpressionEvaluator::WalkChain(int start, ChainWalk* out) {
+  int i = start;
+  Postfix(i, view_.size(), 0, out);
+  return std::max(i, start + 1);
+}
+
+}  // namespace forge::cars

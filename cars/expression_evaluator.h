@@ -1,0 +1,153 @@
+// ExpressionEvaluator: a small, bounded evaluator over Python and JavaScript
+// tokens. It resolves name chains through imports and assignments
+// (`sp.run` → "subprocess.run", `getattr(os, 'sys'+'tem')` → "os.system"),
+// folds constants through the tricks used to hide them (concatenation, chr()
+// joins, String.fromCharCode, reversal, replace, %-formatting, base64, hex,
+// rot13) and tracks where values came from (decoded, downloaded, read from a
+// file) even when their content is unknown.
+//
+// It never executes anything and never fails: what it cannot evaluate is
+// Unknown. Work is bounded by a shared FoldBudget, recursion by a fixed
+// depth, values by fixed sizes.
+//
+// Not thread-safe; one per analysed source.
+#ifndef FORGE_CARS_EXPRESSION_EVALUATOR_H_
+#define FORGE_CARS_EXPRESSION_EVALUATOR_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "cars/folded_value.h"
+#include "cars/language.h"
+#include "cars/token_view.h"
+
+namespace forge::cars {
+
+// Work left for all folding of one assessment. Each evaluation step costs
+// one unit, building strings one unit per 64 bytes.
+struct FoldBudget {
+  int64_t steps = 0;
+  bool Spend(int64_t n) {
+    steps -= n;
+    return steps >= 0;
+  }
+};
+
+// Variables and import aliases known at the current point of the walk.
+using Bindings = absl::flat_hash_map<std::string, FoldedValue>;
+
+// Answers questions about call chains that the rules decide.
+class ChainClassifier {
+ public:
+  virtual ~ChainClassifier() = default;
+  // True when calling `chain` returns data read from the network.
+  virtual bool IsDownload(absl::string_view chain) const = 0;
+};
+
+// A call found by WalkChain.
+struct CallSite {
+  std::string chain;
+  // FoldFlag bits of the callee's name (computed, obfuscated, disguised).
+  uint32_t flags = 0;
+  int name_token = 0;  // first token of the chain, for the position
+  int open = 0;        // the '(' token
+  int close = 0;       // its partner
+};
+
+// A module imported by __import__, importlib.import_module, require or
+// import(); `module` is empty when the name could not be computed.
+struct ImportSite {
+  std::string module;
+  uint32_t flags = 0;
+  int token = 0;
+};
+
+// A name chain used (called or not).
+struct ReferenceSite {
+  std::string chain;
+  uint32_t flags = 0;
+  int token = 0;
+};
+
+// A method called on a known string value ("~/.ssh/id_rsa".read_text()):
+// the value is an argument of that method in all but syntax.
+struct ReceiverSite {
+  std::string value;
+  uint32_t flags = 0;
+  std::string method;  // ".read_text"
+  int token = 0;
+};
+
+struct ChainWalk {
+  std::vector<CallSite> calls;
+  std::vector<ReceiverSite> receivers;
+  std::vector<ImportSite> imports;
+  std::vector<ReferenceSite> references;
+};
+
+// One argument of a call: tokens [begin, end), `name` for keyword arguments.
+struct Argument {
+  std::string name;
+  int begin = 0;
+  int end = 0;
+};
+
+class ExpressionEvaluator {
+ public:
+  // All references must outlive the evaluator; `bindings` may change
+  // between calls (the analysis updates it as it walks).
+  ExpressionEvaluator(const TokenView& view, Language language,
+                      const Bindings& bindings,
+                      const ChainClassifier& classifier, FoldBudget* budget);
+
+  // Evaluates tokens [begin, end) as one expression.
+  FoldedValue Fold(int begin, int end);
+
+  // Provenance of anything in [begin, end) — variables with flags, decoder
+  // and download calls — without evaluating it; used where Fold gives up.
+  uint32_t RangeFlags(int begin, int end);
+
+  // Walks the postfix chain (name, attributes, subscripts, calls) starting
+  // at token `start` and records its calls, imports and references. Returns
+  // the index after the chain (> start).
+  int WalkChain(int start, ChainWalk* out);
+
+  // Splits the arguments of the call whose '(' is at `open`.
+  std::vector<Argument> Arguments(int open) const;
+
+  // "builtins.eval" → "eval", "window.fetch" → "fetch", ...
+  static std::string NormalizeChain(std::string chain);
+
+ private:
+  friend class FoldBuiltins;
+
+  FoldedValue Expr(int& i, int end, int depth, ChainWalk* rec);
+  FoldedValue Binary(int& i, int end, int level, int depth, ChainWalk* rec);
+  FoldedValue Unary(int& i, int end, int depth, ChainWalk* rec);
+  FoldedValue Postfix(int& i, int end, int depth, ChainWalk* rec);
+  FoldedValue Primary(int& i, int end, int depth, ChainWalk* rec);
+  FoldedValue Group(int open, int depth);
+  FoldedValue Comprehension(int begin, int end, int for_token, int depth);
+  FoldedValue Lookup(const std::string& name, int token) const;
+  FoldedValue CallAlias(const FoldedValue& callee, int name_token, int open,
+                        int depth, ChainWalk* rec);
+  FoldedValue Subscript(const FoldedValue& base, int open, int depth);
+  FoldedValue Apply(const FoldedValue& fn, const FoldedValue& arg, int depth);
+  FoldedValue Combine(const std::string& op, FoldedValue a, FoldedValue b);
+  int Next(int i, int end) const;
+
+  const TokenView& view_;
+  Language language_;
+  const Bindings& bindings_;
+  const ChainClassifier& classifier_;
+  FoldBudget* budget_;
+  // Comprehension and lambda parameters bound while applying them.
+  std::vector<std::pair<std::string, FoldedValue>> locals_;
+};
+
+}  // namespace forge::cars
+
+#endif  // FORGE_CARS_EXPRESSION_EVALUATOR_H_

@@ -1,0 +1,323 @@
+#include "cars/script_walker.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace forge::cars {
+namespace {
+
+constexpr size_t kMaxContext = 3;
+constexpr double kHugeAllocation = 1e9;
+
+std::string Describe(uint32_t flags) {
+  if (flags & kFoldDownloaded) return "code downloaded from the network";
+  if (flags & kFoldOpaqueDecoder) return "a decompressed or unpickled value";
+  if (flags & kFoldDecoded) return "a decoded value (base64, hex, rot13, ...)";
+  if (flags & kFoldObfuscated) return "a string assembled from pieces";
+  return "a computed value";
+}
+
+std::string ValueText(const FoldedValue& v) {
+  if (v.IsString()) return v.str;
+  if (!v.IsList()) return "";
+  std::vector<std::string> parts;
+  for (const FoldedValue& item : v.items) {
+    if (item.IsString()) {
+      parts.push_back(item.str);
+    } else if (item.IsNumber()) {
+      parts.push_back(absl::StrFormat("%g", item.number));
+    } else {
+      parts.push_back(item.IsAlias() ? absl::StrCat("{", item.str, "}")
+                                     : "{?}");
+    }
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+}  // namespace
+
+ScriptWalker::ScriptWalker(Language language, absl::string_view code,
+                           const AnalysisContext& context, Evidence* out)
+    : language_(language),
+      code_(code),
+      context_(context),
+      out_(out),
+      lexed_(Lex(language, code, context.lex_limits)),
+      view_(lexed_.tokens),
+      classifier_(*context.knowledge, language),
+      eval_(view_, language, bindings_, classifier_, context.budget) {}
+
+Location ScriptWalker::Where(int token) const {
+  if (token < 0 || token >= view_.size()) return context_.Place(0, 1, 1);
+  const Token& t = view_[token];
+  return context_.Place(t.begin, t.line, t.column);
+}
+
+void ScriptWalker::AddFact(FactKind kind, std::string text, int token,
+                           uint32_t flags, std::vector<std::string> context) {
+  Fact fact;
+  fact.kind = kind;
+  fact.language = language_;
+  fact.text = std::move(text);
+  fact.where = Where(token);
+  fact.flags = flags;
+  fact.context = std::move(context);
+  fact.payload_depth = context_.depth;
+  out_->facts.push_back(std::move(fact));
+}
+
+void ScriptWalker::Detect(absl::string_view analysis, int token,
+                          std::string detail) {
+  out_->detections.push_back({std::string(analysis), language_, Where(token),
+                              std::move(detail), context_.depth});
+}
+
+void ScriptWalker::Bind(const std::string& name, FoldedValue value, int token) {
+  if (value.IsString() && !value.str.empty() &&
+      (value.flags & (kFoldObfuscated | kFoldDecoded)) != 0) {
+    AddFact(FactKind::kString, value.str, token, value.flags);
+  }
+  bindings_[name] = std::move(value);
+}
+
+void ScriptWalker::Import(const std::string& module, int token,
+                          uint32_t flags) {
+  if (module.empty()) return;
+  imported_.insert(module);
+  AddFact(FactKind::kImport, module, token, flags);
+}
+
+int ScriptWalker::StatementEnd(int i) const {
+  while (i < view_.size()) {
+    const Token& t = view_[i];
+    if (t.kind == TokenKind::kNewline || t.IsOp(";")) return i;
+    const int partner = view_.Partner(i);
+    i = partner > i ? partner + 1 : i + 1;
+  }
+  return view_.size();
+}
+
+bool ScriptWalker::ChainStart(int i) const {
+  const Token& t = view_[i];
+  const bool after_dot =
+      i > 0 && (view_[i - 1].IsOp(".") || view_[i - 1].IsOp("?."));
+  if (t.kind == TokenKind::kIdentifier) return !after_dot;
+  if (t.kind == TokenKind::kKeyword) {
+    return !after_dot && (t.value == "this" || t.value == "super" ||
+                          (t.value == "import" && view_.IsOp(i + 1, "(")));
+  }
+  if (t.kind == TokenKind::kString) return view_.IsOp(i + 1, ".");
+  if (t.IsOp("(")) {
+    const int close = view_.Partner(i);
+    return view_.IsOp(close + 1, "(") || view_.IsOp(close + 1, ".");
+  }
+  return false;
+}
+
+void ScriptWalker::Run() {
+  for (const Token& t : lexed_.tokens) {
+    if (t.kind == TokenKind::kComment) {
+      AddFact(FactKind::kComment, t.value, -1, 0);
+      out_->facts.back().where = context_.Place(t.begin, t.line, t.column);
+    }
+  }
+  if (lexed_.truncated) Detect("input_too_complex", view_.size() - 1, "");
+  for (int i = 0; i < view_.size(); ++i) {
+    if (view_[i].kind == TokenKind::kIdentifier &&
+        view_[i].Has(kTokenDisguised)) {
+      Detect(
+          "disguised_identifier", i,
+          absl::StrCat("\"", view_[i].value,
+                       "\" is spelled with escapes or look-alike characters"));
+      break;
+    }
+  }
+  // Open brackets: (closing index, chain when the bracket opens a call).
+  std::vector<std::pair<int, std::string>> stack;
+  bool at_statement = true;
+  for (int i = 0; i < view_.size(); ++i) {
+    const Token& t = view_[i];
+    if (t.kind == TokenKind::kNewline || t.IsOp(";")) {
+      at_statement = true;
+      continue;
+    }
+    if (at_statement) {
+      at_statement = false;
+      const int next = Statement(i);
+      if (next > i) {
+        i = next - 1;
+        continue;
+      }
+    }
+    WalkAt(i, &stack);
+  }
+  FindResourceAbuse();
+}
+
+void ScriptWalker::WalkAt(int i,
+                          std::vector<std::pair<int, std::string>>* stack) {
+  const Token& t = view_[i];
+  while (!stack->empty() && stack->back().first < i) stack->pop_back();
+  if (t.kind == TokenKind::kString) {
+    std::vector<std::string> context;
+    for (auto it = stack->rbegin();
+         it != stack->rend() && context.size() < kMaxContext; ++it) {
+      if (!it->second.empty()) context.push_back(it->second);
+    }
+    uint32_t flags = t.Has(kTokenDisguised) ? kFoldObfuscated : 0;
+    AddFact(FactKind::kString, t.value, i, flags, std::move(context));
+  }
+  if (ChainStart(i)) {
+    ChainWalk walk;
+    eval_.WalkChain(i, &walk);
+    for (const ImportSite& import : walk.imports) {
+      if (import.module.empty()) {
+        Detect("dynamic_import", import.token,
+               "module name computed at run time");
+      } else {
+        Import(import.module, import.token, import.flags);
+      }
+    }
+    for (const ReceiverSite& receiver : walk.receivers) {
+      AddFact(FactKind::kString, receiver.value, receiver.token, receiver.flags,
+              {receiver.method});
+    }
+    for (const ReferenceSite& ref : walk.references) {
+      AddFact(FactKind::kReference, ref.chain, ref.token, ref.flags);
+    }
+    for (const CallSite& call : walk.calls) {
+      call_at_open_[call.open] = call.chain;
+      OnCall(call, *stack);
+    }
+  }
+  if (t.kind == TokenKind::kOperator && t.value.size() == 1 &&
+      (t.value[0] == '(' || t.value[0] == '[' || t.value[0] == '{')) {
+    auto it = call_at_open_.find(i);
+    stack->emplace_back(view_.Partner(i),
+                        it == call_at_open_.end() ? "" : it->second);
+  }
+}
+
+void ScriptWalker::OnCall(
+    const CallSite& call,
+    const std::vector<std::pair<int, std::string>>& stack) {
+  calls_.push_back(call);
+  AddFact(FactKind::kCall, call.chain, call.name_token, call.flags);
+  if (call.chain.find('.') == std::string::npos &&
+      !bindings_.contains(call.chain)) {
+    for (const std::string& module : star_modules_) {
+      AddFact(FactKind::kCall, absl::StrCat(module, ".", call.chain),
+              call.name_token, call.flags);
+    }
+  }
+  if (absl::EndsWith(call.chain, "[?]")) {
+    const std::string base = call.chain.substr(0, call.chain.size() - 3);
+    if (base.empty() || imported_.contains(base) || base == "builtins" ||
+        base == "__builtins__" || base == "globals()" || base == "globalThis" ||
+        base == "window" || base == "global" || base == "process" ||
+        base == "this") {
+      Detect(
+          "computed_call", call.name_token,
+          absl::StrCat("calls a member of ", base.empty() ? "a module" : base,
+                       " whose name is computed at run time"));
+    }
+  }
+  // Folded arguments: strings that are not plain literals.
+  std::vector<std::string> context = {call.chain};
+  for (auto it = stack.rbegin();
+       it != stack.rend() && context.size() < kMaxContext; ++it) {
+    if (!it->second.empty()) context.push_back(it->second);
+  }
+  for (const Argument& arg : eval_.Arguments(call.open)) {
+    if (arg.end - arg.begin <= 1) continue;
+    const FoldedValue v = eval_.Fold(arg.begin, arg.end);
+    if (v.IsString() && !v.str.empty() &&
+        (v.flags & (kFoldObfuscated | kFoldDecoded | kFoldFromVariable)) != 0) {
+      AddFact(FactKind::kString, v.str, arg.begin, v.flags, context);
+    }
+  }
+  const SinkInfo sink = context_.knowledge->SinkFor(language_, call.chain);
+  if (sink.kind != SinkKind::kNone) OnSink(call, sink);
+}
+
+void ScriptWalker::OnSink(const CallSite& call, const SinkInfo& sink) {
+  const std::vector<Argument> args = eval_.Arguments(call.open);
+  const Argument* payload = nullptr;
+  const Argument* extra = nullptr;
+  uint32_t positional = 0;
+  for (const Argument& arg : args) {
+    if (!arg.name.empty()) {
+      if (payload == nullptr &&
+          (arg.name == "source" || arg.name == "code" || arg.name == "cmd" ||
+           arg.name == "args" || arg.name == "command")) {
+        payload = &arg;
+      }
+      continue;
+    }
+    if (positional == sink.payload_arg) payload = &arg;
+    if (positional == sink.payload_arg + 1) extra = &arg;
+    ++positional;
+  }
+  if (payload == nullptr) return;
+  FoldedValue v = eval_.Fold(payload->begin, payload->end);
+  const uint32_t flags =
+      v.flags | eval_.RangeFlags(payload->begin, payload->end);
+  std::string text = ValueText(v);
+  if (sink.kind == SinkKind::kShell && extra != nullptr) {
+    const FoldedValue more = eval_.Fold(extra->begin, extra->end);
+    if (more.IsList()) absl::StrAppend(&text, " ", ValueText(more));
+  }
+  const std::string what = absl::StrCat(call.chain, "() runs ");
+  if (flags & kFoldDownloaded) {
+    Detect("downloaded_code_executed", call.name_token,
+           what + Describe(kFoldDownloaded));
+  } else if (flags & (kFoldDecoded | kFoldOpaqueDecoder)) {
+    Detect("decoded_payload_executed", call.name_token, what + Describe(flags));
+  } else if ((flags & kFoldObfuscated) && !text.empty() &&
+             !(flags & kFoldPartial)) {
+    Detect("obfuscated_payload_executed", call.name_token,
+           what + Describe(kFoldObfuscated));
+  }
+  if (text.empty()) {
+    if (flags & kFoldReadFromFile) {
+      Detect("file_content_executed", call.name_token,
+             what + "content read from a file");
+    } else if (!(flags &
+                 (kFoldDownloaded | kFoldDecoded | kFoldOpaqueDecoder))) {
+      Detect(sink.kind == SinkKind::kCode ? "dynamic_code_executed"
+                                          : "dynamic_shell_command",
+             call.name_token, what + "a value known only at run time");
+    }
+    return;
+  }
+  if (context_.depth + 1 > kMaxPayloadDepth) {
+    Detect("payload_too_deep", call.name_token, what + "nested payloads");
+    return;
+  }
+  AnalysisContext inner = context_;
+  inner.depth = context_.depth + 1;
+  inner.origin = Where(call.name_token);
+  AnalyzeSource(sink.kind == SinkKind::kCode ? language_ : Language::kBash,
+                text, inner, out_);
+}
+
+double ScriptWalker::NumberIn(int begin, int end) {
+  if (begin >= end) return -1;
+  const FoldedValue v = eval_.Fold(begin, end);
+  return v.IsNumber() ? v.number : -1;
+}
+
+void ScriptWalker::CheckAllocation(double count, int token,
+                                   absl::string_view what) {
+  if (count >= kHugeAllocation) {
+    Detect("huge_allocation", token,
+           absl::StrFormat("%s of %.3g units", what, count));
+  }
+}
+
+}  // namespace forge::cars

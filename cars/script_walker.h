@@ -1,0 +1,103 @@
+// ScriptWalker: the analysis shared by Python and JavaScript. It lexes the
+// source, walks its tokens once, and records
+//   - every call, name chain and import, resolved through imports and
+//     assignments (ExpressionEvaluator),
+//   - every string with the calls it is an argument of, and every folded
+//     constant (concatenation, decoding, ...) that reaches a call,
+//   - what sinks (eval, exec, os.system, child_process.exec, ...) receive:
+//     downloaded, decoded, obfuscated, unknown or constant payloads, the
+//     constant ones analysed recursively in their own language.
+// Subclasses add the statements of their language (imports, assignments)
+// and the loop analysis.
+//
+// Not thread-safe; one per analysed source.
+#ifndef FORGE_CARS_SCRIPT_WALKER_H_
+#define FORGE_CARS_SCRIPT_WALKER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+#include "cars/analysis.h"
+#include "cars/expression_evaluator.h"
+#include "cars/lexer.h"
+#include "cars/token_view.h"
+
+namespace forge::cars {
+
+class ScriptWalker {
+ public:
+  ScriptWalker(Language language, absl::string_view code,
+               const AnalysisContext& context, Evidence* out);
+  virtual ~ScriptWalker() = default;
+
+  ScriptWalker(const ScriptWalker&) = delete;
+  ScriptWalker& operator=(const ScriptWalker&) = delete;
+
+  void Run();
+
+ protected:
+  // Called at the first token of each statement. May bind names and emit
+  // facts; returns the index the walk continues from (i to walk the
+  // statement's tokens as expressions, more to skip them).
+  virtual int Statement(int i) = 0;
+  // Called after the walk, with every call recorded.
+  virtual void FindResourceAbuse() = 0;
+
+  Location Where(int token) const;
+  void AddFact(FactKind kind, std::string text, int token, uint32_t flags,
+               std::vector<std::string> context = {});
+  void Detect(absl::string_view analysis, int token, std::string detail);
+  // Binds `name`; hidden string values are reported as strings.
+  void Bind(const std::string& name, FoldedValue value, int token);
+  void Import(const std::string& module, int token, uint32_t flags);
+  // Index of the token ending the statement that starts at i (a newline or
+  // ';' at bracket depth 0, or the end).
+  virtual int StatementEnd(int i) const;
+  // Evaluates a numeric constant expression in [begin, end), or -1.
+  double NumberIn(int begin, int end);
+  // Allocation of `count` units at `token` above the threshold is reported.
+  void CheckAllocation(double count, int token, absl::string_view what);
+
+  Language language_;
+  absl::string_view code_;
+  const AnalysisContext& context_;
+  Evidence* out_;
+  LexedSource lexed_;
+  TokenView view_;
+  Bindings bindings_;
+  // Asks the rules about downloads in this walker's language.
+  class LanguageClassifier : public ChainClassifier {
+   public:
+    LanguageClassifier(const CallKnowledge& knowledge, Language language)
+        : knowledge_(knowledge), language_(language) {}
+    bool IsDownload(absl::string_view chain) const override {
+      return knowledge_.IsDownload(language_, chain);
+    }
+
+   private:
+    const CallKnowledge& knowledge_;
+    Language language_;
+  };
+  LanguageClassifier classifier_;
+  ExpressionEvaluator eval_;
+  std::vector<CallSite> calls_;
+  std::vector<std::string> star_modules_;
+  absl::flat_hash_set<std::string> imported_;
+
+ private:
+  void WalkAt(int i, std::vector<std::pair<int, std::string>>* stack);
+  void OnCall(const CallSite& call,
+              const std::vector<std::pair<int, std::string>>& stack);
+  void OnSink(const CallSite& call, const SinkInfo& sink);
+  bool ChainStart(int i) const;
+
+  // Chain of the call each recorded '(' belongs to.
+  absl::flat_hash_map<int, std::string> call_at_open_;
+};
+
+}  // namespace forge::cars
+
+#endif  // FORGE_CARS_SCRIPT_WALKER_H_
