@@ -82,13 +82,16 @@ absl::StatusOr<Cgroup> Cgroup::Create(CgroupFs& fs, CgroupMode mode,
     FORGE_ASSIGN_OR_RETURN(cgroup.unified_fd_,
                            fs.OpenDir(cgroup.dirs_.unified));
   }
-  if (mode == CgroupMode::kV2) {
-    FORGE_RETURN_IF_ERROR(
-        cgroup_v2::ApplyLimits(fs, cgroup.dirs_.unified, limits));
-  } else {
-    FORGE_RETURN_IF_ERROR(cgroup_v1::ApplyLimits(fs, cgroup.dirs_, limits));
-  }
+  FORGE_RETURN_IF_ERROR(cgroup.SetLimits(limits));
   return cgroup;
+}
+
+absl::Status Cgroup::SetLimits(const CgroupLimits& limits) {
+  FORGE_RETURN_IF_ERROR(ValidateCgroupLimits(limits));
+  if (mode_ == CgroupMode::kV2) {
+    return cgroup_v2::ApplyLimits(*fs_, dirs_.unified, limits);
+  }
+  return cgroup_v1::ApplyLimits(*fs_, dirs_, limits);
 }
 
 Cgroup Cgroup::Adopt(CgroupFs& fs, CgroupMode mode, CgroupDirs dirs) {

@@ -106,6 +106,10 @@ class Cgroup {
   // by this object; valid until Destroy().
   int clone_into_fd() const { return unified_fd_.get(); }
 
+  // Applies `limits` (fields that are zero are left as they are), e.g. when
+  // a sandbox made ahead of time receives its job.
+  absl::Status SetLimits(const CgroupLimits& limits);
+
   // Moves `pid` (in the caller's pid namespace) into the cgroup in every
   // hierarchy, the v2 one first so that cgroup.kill covers it even if a
   // later write fails. In hybrid and v1 this is required even after

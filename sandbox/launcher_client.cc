@@ -222,7 +222,7 @@ LauncherClient::LauncherClient(std::shared_ptr<LauncherConnection> connection,
     : connection_(std::move(connection)), pid_(pid) {}
 
 absl::StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(
-    const std::string& launcher_path) {
+    const std::string& launcher_path, const std::vector<std::string>& args) {
   if (::access(launcher_path.c_str(), X_OK) != 0) {
     return LastErrorStatus(absl::StrCat("launcher binary ", launcher_path));
   }
@@ -249,10 +249,13 @@ absl::StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  char* argv[] = {const_cast<char*>(launcher_path.c_str()), nullptr};
+  std::vector<char*> argv = {const_cast<char*>(launcher_path.c_str())};
+  for (const std::string& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
   pid_t pid;
   int error = ::posix_spawn(&pid, launcher_path.c_str(), &actions, &attributes,
-                            argv, environ);
+                            argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) return absl::ErrnoToStatus(error, "spawn forge-launcher");

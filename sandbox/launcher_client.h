@@ -70,10 +70,11 @@ class LauncherClient {
   using CreatedCallback =
       absl::AnyInvocable<void(absl::StatusOr<std::unique_ptr<Sandbox>>) &&>;
 
-  // Starts `launcher_path` with a fresh socketpair. The launcher dies with
-  // this process.
+  // Starts `launcher_path` with `args` (see launcher_main.cc) and a fresh
+  // socketpair. The launcher dies with this process.
   static absl::StatusOr<std::unique_ptr<LauncherClient>> Start(
-      const std::string& launcher_path);
+      const std::string& launcher_path,
+      const std::vector<std::string>& args = {});
 
   // Closes the socket (the launcher then kills every sandbox and exits),
   // fails pending callbacks, and waits for the launcher to exit.

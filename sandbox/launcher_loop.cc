@@ -20,9 +20,12 @@
 #include "absl/time/clock.h"
 #include "common/errno_status.h"
 #include "common/status_macros.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/fd_passing.h"
 #include "sandbox/launcher_protocol.h"
 #include "sandbox/sandbox_init.h"
+#include "sandbox/seccomp_notify.h"
+#include "sandbox/seccomp_sandbox_policy.h"
 
 namespace forge::sandbox {
 namespace {
@@ -30,15 +33,19 @@ namespace {
 constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
                                 CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
 
-// The protections every sandbox made by this loop has.
-const std::vector<std::string>& BaseProtections() {
-  static const auto* const kProtections = new std::vector<std::string>{
-      "userns", "pidns",      "mountns",      "netns",        "ipcns",
-      "utsns",  "pivot_root", "no_new_privs", "caps-dropped", "rlimits"};
-  return *kProtections;
-}
+// CPU bandwidth of one sandbox: one CPU's worth, so a single execution
+// cannot take the whole host.
+constexpr absl::Duration kCpuQuota = absl::Milliseconds(100);
+constexpr absl::Duration kCpuPeriod = absl::Milliseconds(100);
 
-enum class WatchKind { kServer, kControl, kProcess, kWallTimer };
+enum class WatchKind {
+  kServer,
+  kControl,
+  kProcess,
+  kWallTimer,
+  kResourceTimer,
+  kSeccomp
+};
 
 struct SandboxState {
   enum class Phase { kCreating, kReady, kRunning };
@@ -49,18 +56,51 @@ struct SandboxState {
   UniqueFd pidfd;
   UniqueFd control;
   UniqueFd wall_timer;
+  UniqueFd resource_timer;
+  std::optional<Cgroup> cgroup;
+  std::unique_ptr<SeccompNotifyListener> seccomp;
   absl::Time started;
   ResourceLimits limits;
-  bool kill_requested = false;
-  bool wall_expired = false;
+  // The first reason the launcher killed the sandbox; it explains the death
+  // better than the signal the program died of, and is never overwritten.
+  std::optional<Termination> verdict;
+  std::string verdict_message;
   std::optional<JobReport> report;
   std::optional<absl::Status> failure;  // kInitFailed received
 };
 
+absl::Status WriteIdMap(pid_t pid, const char* file, uint32_t inside,
+                        uint32_t outside) {
+  std::string path = absl::StrCat("/proc/", pid, "/", file);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return LastErrorStatus(absl::StrCat("open ", path));
+  std::string line = absl::StrCat(inside, " ", outside, " 1\n");
+  if (::write(fd.get(), line.data(), line.size()) !=
+      static_cast<ssize_t>(line.size())) {
+    return LastErrorStatus(absl::StrCat("write ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UniqueFd> MakeTimer(absl::Duration first,
+                                   absl::Duration interval) {
+  UniqueFd timer(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer) return LastErrorStatus("timerfd_create");
+  itimerspec spec{};
+  spec.it_value = absl::ToTimespec(std::max(first, absl::Nanoseconds(1)));
+  spec.it_interval = absl::ToTimespec(interval);
+  if (::timerfd_settime(timer.get(), 0, &spec, nullptr) != 0) {
+    return LastErrorStatus("timerfd_settime");
+  }
+  return timer;
+}
+
 class LauncherLoop {
  public:
-  LauncherLoop(UniqueFd server, LauncherOptions options)
-      : server_(std::move(server)), options_(std::move(options)) {}
+  LauncherLoop(UniqueFd server, const LauncherOptions& options)
+      : server_(std::move(server)),
+        options_(options),
+        protections_(LauncherProtections(options)) {}
 
   absl::Status Run();
 
@@ -74,17 +114,24 @@ class LauncherLoop {
   void HandleKill(const KillRequest& request);
   void HandleControl(SandboxState& sandbox);
   void HandleWallTimer(SandboxState& sandbox);
+  void HandleResourceTimer(SandboxState& sandbox);
+  void HandleSeccomp(SandboxState& sandbox, uint32_t events);
   void HandleExit(SandboxState& sandbox);
 
   absl::StatusOr<std::unique_ptr<SandboxState>> Clone(const SandboxSpec& spec);
-  void KillSandbox(SandboxState& sandbox);
+  // Kills every process of the sandbox; `verdict` is recorded if it is the
+  // first reason.
+  void KillSandbox(SandboxState& sandbox, Termination verdict,
+                   std::string message);
   void Reply(const std::string& message);
   SandboxResult ComposeResult(const SandboxState& sandbox,
-                              const siginfo_t& exit) const;
+                              const siginfo_t& exit,
+                              const std::optional<CgroupUsage>& usage) const;
   void KillAllAndReap();
 
   UniqueFd server_;
-  LauncherOptions options_;
+  const LauncherOptions& options_;
+  const std::vector<std::string> protections_;
   UniqueFd epoll_;
   bool server_closed_ = false;
   absl::flat_hash_map<std::string, std::unique_ptr<SandboxState>> sandboxes_;
@@ -143,6 +190,12 @@ absl::Status LauncherLoop::Run() {
         case WatchKind::kWallTimer:
           HandleWallTimer(*entry.sandbox);
           break;
+        case WatchKind::kResourceTimer:
+          HandleResourceTimer(*entry.sandbox);
+          break;
+        case WatchKind::kSeccomp:
+          HandleSeccomp(*entry.sandbox, events[i].events);
+          break;
         case WatchKind::kProcess:
           HandleExit(*entry.sandbox);
           break;
@@ -188,6 +241,15 @@ absl::Status LauncherLoop::HandleServer() {
 
 absl::StatusOr<std::unique_ptr<SandboxState>> LauncherLoop::Clone(
     const SandboxSpec& spec) {
+  auto sandbox = std::make_unique<SandboxState>();
+  sandbox->id = spec.sandbox_id;
+  if (options_.cgroups != nullptr &&
+      options_.cgroups->support().mode != CgroupMode::kNone) {
+    // No limits yet: they come with the job (Start).
+    FORGE_ASSIGN_OR_RETURN(Cgroup cgroup,
+                           options_.cgroups->Create(spec.sandbox_id, {}));
+    sandbox->cgroup.emplace(std::move(cgroup));
+  }
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     return LastErrorStatus("socketpair");
@@ -199,32 +261,21 @@ absl::StatusOr<std::unique_ptr<SandboxState>> LauncherLoop::Clone(
   args.flags = kNamespaceFlags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
+  if (sandbox->cgroup && sandbox->cgroup->clone_into_fd() >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(sandbox->cgroup->clone_into_fd());
+  }
   long pid = ::syscall(SYS_clone3, &args, sizeof(args));
   if (pid < 0) return LastErrorStatus("clone3");
   if (pid == 0) {
     // The child of a single-threaded process: ordinary code is safe here.
     ours.Reset();
-    RunSandboxInit(spec, theirs.get(), options_.staging_dir);
+    RunSandboxInit(spec, theirs.get(), options_.staging_dir, *options_.seccomp);
   }
-  auto sandbox = std::make_unique<SandboxState>();
-  sandbox->id = spec.sandbox_id;
   sandbox->pid = static_cast<pid_t>(pid);
   sandbox->pidfd.Reset(pidfd);
   sandbox->control = std::move(ours);
   return sandbox;
-}
-
-absl::Status WriteIdMap(pid_t pid, const char* file, uint32_t inside,
-                        uint32_t outside) {
-  std::string path = absl::StrCat("/proc/", pid, "/", file);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return LastErrorStatus(absl::StrCat("open ", path));
-  std::string line = absl::StrCat(inside, " ", outside, " 1\n");
-  if (::write(fd.get(), line.data(), line.size()) !=
-      static_cast<ssize_t>(line.size())) {
-    return LastErrorStatus(absl::StrCat("write ", path));
-  }
-  return absl::OkStatus();
 }
 
 void LauncherLoop::HandleCreate(const CreateRequest& request) {
@@ -242,8 +293,12 @@ void LauncherLoop::HandleCreate(const CreateRequest& request) {
   absl::StatusOr<std::unique_ptr<SandboxState>> cloned = Clone(spec);
   if (!cloned.ok()) return fail(cloned.status());
   std::unique_ptr<SandboxState> sandbox = std::move(*cloned);
-  absl::Status status =
-      WriteIdMap(sandbox->pid, "uid_map", kSandboxUid, spec.host_uid);
+  // The child waits for "go": it is in its cgroups (v1 ones included) and
+  // has its id maps before it does anything.
+  absl::Status status = absl::OkStatus();
+  if (sandbox->cgroup) status = sandbox->cgroup->AddProcess(sandbox->pid);
+  if (status.ok())
+    status = WriteIdMap(sandbox->pid, "uid_map", kSandboxUid, spec.host_uid);
   if (status.ok())
     status = WriteIdMap(sandbox->pid, "gid_map", kSandboxGid, spec.host_gid);
   if (status.ok()) status = SendMessage(sandbox->control.get(), EncodeGo());
@@ -256,7 +311,7 @@ void LauncherLoop::HandleCreate(const CreateRequest& request) {
   if (!status.ok()) {
     // The exit handler reports the failure once the child is reaped.
     raw->failure = status;
-    KillSandbox(*raw);
+    KillSandbox(*raw, Termination::kSetupError, std::string(status.message()));
   }
 }
 
@@ -272,7 +327,8 @@ void LauncherLoop::HandleStart(const StartRequest& request,
   SandboxState& sandbox = *it->second;
   auto fail = [&](const absl::Status& status) {
     sandbox.failure = status;
-    KillSandbox(sandbox);
+    KillSandbox(sandbox, Termination::kSetupError,
+                std::string(status.message()));
   };
   if (sandbox.phase != SandboxState::Phase::kReady) {
     return fail(
@@ -283,16 +339,26 @@ void LauncherLoop::HandleStart(const StartRequest& request,
   sandbox.phase = SandboxState::Phase::kRunning;
   sandbox.limits = request.limits;
   sandbox.started = absl::Now();
-  sandbox.wall_timer.Reset(
-      ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (!sandbox.wall_timer) return fail(LastErrorStatus("timerfd_create"));
-  itimerspec expiry{};
-  expiry.it_value = absl::ToTimespec(request.limits.wall_time);
-  if (expiry.it_value.tv_sec == 0 && expiry.it_value.tv_nsec == 0)
-    expiry.it_value.tv_nsec = 1;
-  if (::timerfd_settime(sandbox.wall_timer.get(), 0, &expiry, nullptr) != 0) {
-    return fail(LastErrorStatus("timerfd_settime"));
+  if (sandbox.cgroup) {
+    CgroupLimits limits;
+    limits.memory_bytes = request.limits.memory_bytes;
+    limits.max_pids = request.limits.max_processes;
+    limits.cpu_quota = kCpuQuota;
+    limits.cpu_period = kCpuPeriod;
+    absl::Status applied = sandbox.cgroup->SetLimits(limits);
+    if (!applied.ok()) return fail(applied);
+    absl::StatusOr<UniqueFd> resource_timer = MakeTimer(
+        options_.resource_check_interval, options_.resource_check_interval);
+    if (!resource_timer.ok()) return fail(resource_timer.status());
+    sandbox.resource_timer = std::move(*resource_timer);
+    absl::Status watched = Watch(sandbox.resource_timer.get(),
+                                 WatchKind::kResourceTimer, &sandbox);
+    if (!watched.ok()) return fail(watched);
   }
+  absl::StatusOr<UniqueFd> wall_timer =
+      MakeTimer(request.limits.wall_time, absl::ZeroDuration());
+  if (!wall_timer.ok()) return fail(wall_timer.status());
+  sandbox.wall_timer = std::move(*wall_timer);
   absl::Status status =
       Watch(sandbox.wall_timer.get(), WatchKind::kWallTimer, &sandbox);
   if (!status.ok()) return fail(status);
@@ -307,13 +373,19 @@ void LauncherLoop::HandleStart(const StartRequest& request,
 void LauncherLoop::HandleKill(const KillRequest& request) {
   auto it = sandboxes_.find(request.sandbox_id);
   if (it == sandboxes_.end()) return;  // already finished: nothing to kill
-  it->second->kill_requested = true;
-  KillSandbox(*it->second);
+  KillSandbox(*it->second, Termination::kKilled, "killed on request");
 }
 
-void LauncherLoop::KillSandbox(SandboxState& sandbox) {
-  // SIGKILL to a pid namespace's init kills every process in it.
+void LauncherLoop::KillSandbox(SandboxState& sandbox, Termination verdict,
+                               std::string message) {
+  if (!sandbox.verdict) {
+    sandbox.verdict = verdict;
+    sandbox.verdict_message = std::move(message);
+  }
+  // SIGKILL to a pid namespace's init kills every process in it; the cgroup
+  // kill covers the moment before init's death reaches them.
   ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
+  if (sandbox.cgroup) (void)sandbox.cgroup->Kill();
 }
 
 void LauncherLoop::HandleControl(SandboxState& sandbox) {
@@ -331,33 +403,88 @@ void LauncherLoop::HandleControl(SandboxState& sandbox) {
     if (!type.ok()) {
       sandbox.failure =
           absl::InternalError("sandbox init sent a malformed message");
-      KillSandbox(sandbox);
+      KillSandbox(sandbox, Termination::kSetupError,
+                  "sandbox init sent a malformed message");
       return;
     }
     if (*type == MessageType::kInitReady &&
         sandbox.phase == SandboxState::Phase::kCreating) {
       sandbox.phase = SandboxState::Phase::kReady;
-      Reply(Encode(
-          CreatedReply{sandbox.id, absl::OkStatus(), BaseProtections()}));
+      Reply(Encode(CreatedReply{sandbox.id, absl::OkStatus(), protections_}));
     } else if (*type == MessageType::kInitFailed) {
       absl::StatusOr<InitStatus> status = DecodeInitStatus(message->data);
       sandbox.failure = status.ok() ? status->status : status.status();
     } else if (*type == MessageType::kJobReport) {
       absl::StatusOr<JobReport> report = DecodeJobReport(message->data);
       if (report.ok()) sandbox.report = *report;
+    } else if (*type == MessageType::kSeccompListener &&
+               message->fds.size() == 1 && sandbox.seccomp == nullptr) {
+      sandbox.seccomp =
+          std::make_unique<SeccompNotifyListener>(std::move(message->fds[0]));
+      if (!Watch(sandbox.seccomp->fd(), WatchKind::kSeccomp, &sandbox).ok()) {
+        KillSandbox(sandbox, Termination::kSetupError,
+                    "cannot watch the seccomp listener");
+      }
     }
+  }
+}
+
+void LauncherLoop::HandleSeccomp(SandboxState& sandbox, uint32_t events) {
+  while (sandbox.seccomp != nullptr) {
+    absl::StatusOr<std::optional<SeccompNotification>> notification =
+        sandbox.seccomp->TryReceive();
+    if (!notification.ok() || !notification->has_value()) break;
+    const SeccompNotification& violation = **notification;
+    KillSandbox(
+        sandbox, Termination::kViolation,
+        absl::StrCat("forbidden system call: ", violation.syscall_name));
+    (void)sandbox.seccomp->RespondWithError(violation.id,
+                                            kSeccompViolationErrno);
+  }
+  if ((events & (EPOLLHUP | EPOLLERR)) != 0 && sandbox.seccomp != nullptr) {
+    // No process uses the filter any more.
+    Unwatch(sandbox.seccomp->fd());
+    sandbox.seccomp.reset();
   }
 }
 
 void LauncherLoop::HandleWallTimer(SandboxState& sandbox) {
   uint64_t expirations;
   (void)!::read(sandbox.wall_timer.get(), &expirations, sizeof(expirations));
-  if (!sandbox.kill_requested) sandbox.wall_expired = true;
-  KillSandbox(sandbox);
+  KillSandbox(sandbox, Termination::kWallTimeout,
+              absl::StrCat("wall-clock limit of ",
+                           absl::FormatDuration(sandbox.limits.wall_time),
+                           " exceeded"));
 }
 
-SandboxResult LauncherLoop::ComposeResult(const SandboxState& sandbox,
-                                          const siginfo_t& exit) const {
+void LauncherLoop::HandleResourceTimer(SandboxState& sandbox) {
+  uint64_t expirations;
+  (void)!::read(sandbox.resource_timer.get(), &expirations,
+                sizeof(expirations));
+  if (!sandbox.cgroup || sandbox.verdict) return;
+  absl::StatusOr<CgroupUsage> usage = sandbox.cgroup->ReadUsage();
+  if (!usage.ok()) return;
+  if (usage->oom_kills > 0) {
+    KillSandbox(sandbox, Termination::kMemoryLimit,
+                absl::StrCat("memory limit of ", sandbox.limits.memory_bytes,
+                             " bytes exceeded"));
+  } else if (usage->pids_limit_hit) {
+    KillSandbox(sandbox, Termination::kProcessLimit,
+                absl::StrCat("process limit of ", sandbox.limits.max_processes,
+                             " reached"));
+  } else if (usage->cpu_time_ns &&
+             absl::Nanoseconds(static_cast<int64_t>(*usage->cpu_time_ns)) >
+                 sandbox.limits.cpu_time) {
+    KillSandbox(sandbox, Termination::kCpuTimeout,
+                absl::StrCat("CPU-time limit of ",
+                             absl::FormatDuration(sandbox.limits.cpu_time),
+                             " exceeded"));
+  }
+}
+
+SandboxResult LauncherLoop::ComposeResult(
+    const SandboxState& sandbox, const siginfo_t& exit,
+    const std::optional<CgroupUsage>& usage) const {
   SandboxResult result;
   result.wall_time = absl::Now() - sandbox.started;
   if (sandbox.report) {
@@ -367,21 +494,26 @@ SandboxResult LauncherLoop::ComposeResult(const SandboxState& sandbox,
         static_cast<int64_t>(report.user_cpu_us + report.system_cpu_us));
     result.peak_memory_bytes = report.max_rss_bytes;
   }
-  // The first verdict wins: what the launcher did to the sandbox explains
-  // its death better than the signal the program died of.
-  if (sandbox.wall_expired) {
-    result.termination = Termination::kWallTimeout;
+  // The cgroup saw every process, reaped or not.
+  if (usage && usage->cpu_time_ns) {
+    result.cpu_time =
+        absl::Nanoseconds(static_cast<int64_t>(*usage->cpu_time_ns));
+  }
+  if (usage && usage->peak_memory_bytes)
+    result.peak_memory_bytes = *usage->peak_memory_bytes;
+
+  if (sandbox.verdict && sandbox.verdict != Termination::kSetupError) {
+    result.termination = *sandbox.verdict;
     result.signal = SIGKILL;
-    result.message = absl::StrCat(
-        "wall-clock limit of ", absl::FormatDuration(sandbox.limits.wall_time),
-        " exceeded");
-  } else if (sandbox.kill_requested) {
-    result.termination = Termination::kKilled;
-    result.signal = SIGKILL;
-    result.message = "killed on request";
+    result.message = sandbox.verdict_message;
   } else if (sandbox.failure) {
     result.termination = Termination::kSetupError;
     result.message = std::string(sandbox.failure->message());
+  } else if (usage && usage->oom_kills > 0) {
+    result.termination = Termination::kMemoryLimit;
+    result.signal = SIGKILL;
+    result.message = absl::StrCat(
+        "memory limit of ", sandbox.limits.memory_bytes, " bytes exceeded");
   } else if (sandbox.report) {
     const int status = sandbox.report->wait_status;
     if (WIFEXITED(status)) {
@@ -399,11 +531,21 @@ SandboxResult LauncherLoop::ComposeResult(const SandboxState& sandbox,
         result.termination = Termination::kSignaled;
       }
     }
+    // A fork that failed at the pids limit and took the program down.
+    const bool clean_exit =
+        result.termination == Termination::kExited && result.exit_code == 0;
+    if (usage && usage->pids_limit_hit && !clean_exit) {
+      result.termination = Termination::kProcessLimit;
+      result.message = absl::StrCat("process limit of ",
+                                    sandbox.limits.max_processes, " reached");
+    }
   } else {
     result.termination = Termination::kSetupError;
     result.message =
-        absl::StrCat("sandbox init ended unexpectedly (code ", exit.si_code,
-                     ", status ", exit.si_status, ")");
+        sandbox.verdict
+            ? sandbox.verdict_message
+            : absl::StrCat("sandbox init ended unexpectedly (code ",
+                           exit.si_code, ", status ", exit.si_status, ")");
   }
   return result;
 }
@@ -415,8 +557,16 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
       exit.si_pid == 0) {
     return;  // not exited yet (spurious wake-up)
   }
-  // Init writes its report before exiting; read it before deciding.
+  // Init writes its report before exiting; read it, and any last
+  // violation, before deciding.
   HandleControl(sandbox);
+  HandleSeccomp(sandbox, 0);
+  std::optional<CgroupUsage> usage;
+  if (sandbox.cgroup) {
+    (void)sandbox.cgroup->Kill();
+    absl::StatusOr<CgroupUsage> read = sandbox.cgroup->ReadUsage();
+    if (read.ok()) usage = *read;
+  }
   if (sandbox.phase == SandboxState::Phase::kCreating) {
     absl::Status status = sandbox.failure.value_or(
         absl::InternalError("sandbox init exited during setup"));
@@ -424,28 +574,58 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
       status = absl::InternalError("sandbox init exited during setup");
     Reply(Encode(CreatedReply{sandbox.id, status, {}}));
   } else {
-    Reply(Encode(FinishedReply{sandbox.id, ComposeResult(sandbox, exit)}));
+    Reply(
+        Encode(FinishedReply{sandbox.id, ComposeResult(sandbox, exit, usage)}));
   }
-  Unwatch(sandbox.control.get());
-  Unwatch(sandbox.pidfd.get());
-  Unwatch(sandbox.wall_timer.get());
+  if (sandbox.cgroup) {
+    absl::Status destroyed = sandbox.cgroup->Destroy();
+    if (!destroyed.ok()) {
+      std::fprintf(
+          stderr, "forge-launcher: sandbox_id=%s cgroup not removed: %s\n",
+          sandbox.id.c_str(), std::string(destroyed.message()).c_str());
+    }
+  }
+  for (int fd : {sandbox.control.get(), sandbox.pidfd.get(),
+                 sandbox.wall_timer.get(), sandbox.resource_timer.get(),
+                 sandbox.seccomp ? sandbox.seccomp->fd() : -1}) {
+    Unwatch(fd);
+  }
   sandboxes_.erase(sandbox.id);  // `sandbox` is gone after this line
 }
 
 void LauncherLoop::KillAllAndReap() {
-  for (auto& [id, sandbox] : sandboxes_) KillSandbox(*sandbox);
+  for (auto& [id, sandbox] : sandboxes_) {
+    KillSandbox(*sandbox, Termination::kKilled, "launcher shutting down");
+  }
   for (auto& [id, sandbox] : sandboxes_) {
     siginfo_t info{};
     ::waitid(static_cast<idtype_t>(P_PIDFD), sandbox->pidfd.get(), &info,
              WEXITED);
+    if (sandbox->cgroup) (void)sandbox->cgroup->Destroy();
   }
   sandboxes_.clear();
 }
 
 }  // namespace
 
+std::vector<std::string> LauncherProtections(const LauncherOptions& options) {
+  std::vector<std::string> protections = {
+      "userns",       "pidns",        "mountns",  "netns",
+      "ipcns",        "utsns",        "cgroupns", "pivot_root",
+      "no_new_privs", "caps-dropped", "rlimits"};
+  if (options.seccomp != nullptr) protections.push_back("seccomp");
+  if (options.cgroups != nullptr) {
+    for (const std::string& name : options.cgroups->support().ActiveNames()) {
+      protections.push_back(name);
+    }
+  }
+  return protections;
+}
+
 absl::Status RunLauncher(UniqueFd server_socket,
                          const LauncherOptions& options) {
+  if (options.seccomp == nullptr)
+    return absl::InvalidArgumentError("launcher needs a seccomp policy");
   LauncherLoop loop(std::move(server_socket), options);
   return loop.Run();
 }

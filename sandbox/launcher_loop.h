@@ -1,15 +1,20 @@
 // The body of the forge-launcher process: a single-threaded epoll loop that
 // owns every sandbox. It clones sandbox inits (so the multithreaded server
-// never forks), forwards jobs to them, enforces wall-clock limits with
-// timerfds, kills on request, reaps with pidfds, and reports results. When
-// the server's socket closes, it kills every sandbox and returns.
+// never forks), puts each in its own cgroup, forwards jobs to them, enforces
+// the wall-clock limit with a timerfd and the cgroup limits (CPU time, OOM,
+// pids) with a resource check, reports seccomp violations by syscall name,
+// kills on request, reaps with pidfds, and reports typed results. When the
+// server's socket closes, it kills every sandbox and returns.
 #ifndef FORGE_SANDBOX_LAUNCHER_LOOP_H_
 #define FORGE_SANDBOX_LAUNCHER_LOOP_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/unique_fd.h"
+#include "sandbox/cgroup_tree.h"
+#include "sandbox/seccomp_policy.h"
 
 namespace forge::sandbox {
 
@@ -17,6 +22,13 @@ struct LauncherOptions {
   // Empty host directory each sandbox mounts its new root on (privately, in
   // its own mount namespace). Created by the caller, mode 0755.
   std::string staging_dir;
+  // Where sandbox cgroups are made; null or mode kNone means rlimits only
+  // (the caller has logged that loudly).
+  CgroupTree* cgroups = nullptr;
+  // The filter every program runs under. Required.
+  const SeccompPolicy* seccomp = nullptr;
+  // Interval of the resource check (CPU time, OOM, pids) of running jobs.
+  absl::Duration resource_check_interval = absl::Milliseconds(20);
 };
 
 // Serves `server_socket` (SOCK_SEQPACKET) until the server goes away.
@@ -24,6 +36,10 @@ struct LauncherOptions {
 // (socket closed), an error if the loop itself failed.
 absl::Status RunLauncher(UniqueFd server_socket,
                          const LauncherOptions& options);
+
+// The protections every sandbox of a launcher with `options` has, as
+// reported in CreatedReply (e.g. "userns", "seccomp", "cgroup-memory").
+std::vector<std::string> LauncherProtections(const LauncherOptions& options);
 
 }  // namespace forge::sandbox
 

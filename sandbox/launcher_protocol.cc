@@ -258,6 +258,10 @@ absl::StatusOr<JobReport> DecodeJobReport(absl::string_view data) {
 
 std::string EncodeGo() { return Begin(MessageType::kGo).Release(); }
 
+std::string EncodeSeccompListener() {
+  return Begin(MessageType::kSeccompListener).Release();
+}
+
 absl::StatusOr<MessageType> PeekType(absl::string_view data) {
   WireReader r(data);
   FORGE_ASSIGN_OR_RETURN(uint32_t type, r.GetU32());
@@ -272,6 +276,7 @@ absl::StatusOr<MessageType> PeekType(absl::string_view data) {
     case MessageType::kInitReady:
     case MessageType::kInitFailed:
     case MessageType::kJobReport:
+    case MessageType::kSeccompListener:
       return static_cast<MessageType>(type);
   }
   return absl::InvalidArgumentError(

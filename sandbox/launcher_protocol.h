@@ -38,6 +38,9 @@ enum class MessageType : uint32_t {
   kInitReady = 31,   // InitStatus (OK) after the filesystem is built
   kInitFailed = 32,  // InitStatus (error) when setup or the job's start failed
   kJobReport = 33,   // JobReport once the program has exited
+  // program (between fork and execve) → launcher; no fields; fd: the
+  // seccomp notification listener of the program's filter
+  kSeccompListener = 34,
 };
 
 // Number of descriptors attached to kStart and kRunJob, in this order.
@@ -101,6 +104,7 @@ std::string Encode(const RunJobCommand& message);
 std::string Encode(const InitStatus& message, MessageType type);
 std::string Encode(const JobReport& message);
 std::string EncodeGo();
+std::string EncodeSeccompListener();
 
 // The type tag of an encoded message; INVALID_ARGUMENT if too short or unknown.
 absl::StatusOr<MessageType> PeekType(absl::string_view data);

@@ -28,6 +28,7 @@
 #include "sandbox/job_payload.h"
 #include "sandbox/launcher_protocol.h"
 #include "sandbox/mounts.h"
+#include "sandbox/seccomp_install.h"
 
 namespace forge::sandbox {
 namespace {
@@ -58,6 +59,14 @@ absl::Status SwitchToSandboxIds() {
     return LastErrorStatus("setresgid");
   if (::setresuid(kSandboxUid, kSandboxUid, kSandboxUid) != 0)
     return LastErrorStatus("setresuid");
+  return absl::OkStatus();
+}
+
+// The launcher put this process in its cgroup before sending go; a new
+// cgroup namespace rooted there hides the host's cgroup tree.
+absl::Status EnterCgroupNamespace() {
+  if (::unshare(CLONE_NEWCGROUP) != 0)
+    return LastErrorStatus("unshare(CLONE_NEWCGROUP)");
   return absl::OkStatus();
 }
 
@@ -96,6 +105,7 @@ absl::Status ContainInit(const SandboxSpec& spec, int control,
   FORGE_RETURN_IF_ERROR(WaitForGo(control));
   FORGE_RETURN_IF_ERROR(DieWithLauncher(control));
   FORGE_RETURN_IF_ERROR(SwitchToSandboxIds());
+  FORGE_RETURN_IF_ERROR(EnterCgroupNamespace());
   FORGE_RETURN_IF_ERROR(SetHostname());
   FORGE_RETURN_IF_ERROR(BringUpLoopback());
   FORGE_RETURN_IF_ERROR(BuildRootFilesystem(spec, staging_dir));
@@ -143,10 +153,17 @@ absl::Status DropCapabilities() {
   return absl::OkStatus();
 }
 
-absl::Status SetNoNewPrivs() {
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    return LastErrorStatus("PR_SET_NO_NEW_PRIVS");
-  return absl::OkStatus();
+// Last step before execve: no_new_privs and the seccomp filter, whose
+// listener goes to the launcher and is closed here, so no process in the
+// sandbox ever holds it (whoever holds it could allow its own syscalls).
+absl::Status InstallSeccomp(const SeccompPolicy& policy, int control) {
+  int listener = -1;
+  int error = InstallSeccompPolicy(policy, &listener);
+  if (error != 0) return absl::ErrnoToStatus(-error, "install seccomp filter");
+  if (listener < 0) return absl::OkStatus();
+  UniqueFd owned(listener);
+  const int fds[1] = {owned.get()};
+  return SendMessage(control, EncodeSeccompListener(), fds);
 }
 
 absl::Status InstallStdio(const std::vector<UniqueFd>& fds) {
@@ -166,14 +183,15 @@ absl::Status InstallStdio(const std::vector<UniqueFd>& fds) {
 
 // Everything between fork and execve, in order. Returns only on failure.
 absl::Status PrepareAndExec(const JobSpec& job, const ResourceLimits& limits,
-                            const std::vector<UniqueFd>& fds) {
+                            const std::vector<UniqueFd>& fds,
+                            const SeccompPolicy& seccomp, int control) {
   if (::setsid() < 0) return LastErrorStatus("setsid");
   FORGE_RETURN_IF_ERROR(InstallStdio(fds));
   if (::chdir(kWorkspaceDir) != 0) return LastErrorStatus("chdir /workspace");
   ::umask(022);
   FORGE_RETURN_IF_ERROR(ApplyRlimits(limits));
   FORGE_RETURN_IF_ERROR(DropCapabilities());
-  FORGE_RETURN_IF_ERROR(SetNoNewPrivs());
+  FORGE_RETURN_IF_ERROR(InstallSeccomp(seccomp, control));
   std::vector<char*> argv;
   for (const std::string& arg : job.argv)
     argv.push_back(const_cast<char*>(arg.c_str()));
@@ -188,8 +206,9 @@ absl::Status PrepareAndExec(const JobSpec& job, const ResourceLimits& limits,
 
 [[noreturn]] void ExecProgram(const JobSpec& job, const ResourceLimits& limits,
                               const std::vector<UniqueFd>& fds,
+                              const SeccompPolicy& seccomp, int control,
                               int error_pipe) {
-  absl::Status status = PrepareAndExec(job, limits, fds);
+  absl::Status status = PrepareAndExec(job, limits, fds, seccomp, control);
   std::string message(status.message());
   (void)!::write(error_pipe, message.data(), message.size());
   ::_exit(127);
@@ -204,7 +223,8 @@ uint64_t MonotonicNanos() {
 
 // Receives the job, starts the program, reaps until it exits. Returns the
 // report, or an error when the program could not be started.
-absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control) {
+absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
+                                 const SeccompPolicy& seccomp) {
   FORGE_ASSIGN_OR_RETURN(ReceivedMessage message, ReceiveMessage(control));
   FORGE_ASSIGN_OR_RETURN(RunJobCommand command,
                          DecodeRunJobCommand(message.data));
@@ -223,8 +243,10 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control) {
   const uint64_t start = MonotonicNanos();
   pid_t program = ::fork();
   if (program < 0) return LastErrorStatus("fork program");
-  if (program == 0)
-    ExecProgram(job, command.limits, message.fds, error_write.get());
+  if (program == 0) {
+    ExecProgram(job, command.limits, message.fds, seccomp, control,
+                error_write.get());
+  }
   error_write.Reset();
   message.fds.clear();  // only the program holds the stdio pipes now
   char error_text[512];
@@ -265,7 +287,8 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control) {
 }  // namespace
 
 void RunSandboxInit(const SandboxSpec& spec, int control,
-                    const std::string& staging_dir) {
+                    const std::string& staging_dir,
+                    const SeccompPolicy& seccomp) {
   absl::Status contained = ContainInit(spec, control, staging_dir);
   if (!contained.ok()) {
     (void)SendMessage(control,
@@ -277,7 +300,7 @@ void RunSandboxInit(const SandboxSpec& spec, int control,
            .ok()) {
     ::_exit(1);
   }
-  absl::StatusOr<JobReport> report = RunJob(spec, control);
+  absl::StatusOr<JobReport> report = RunJob(spec, control, seccomp);
   if (!report.ok()) {
     (void)SendMessage(
         control, Encode(InitStatus{report.status()}, MessageType::kInitFailed));

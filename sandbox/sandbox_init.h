@@ -10,14 +10,18 @@
 #include <string>
 
 #include "sandbox/sandbox_spec.h"
+#include "sandbox/seccomp_policy.h"
 
 namespace forge::sandbox {
 
 // Runs the sandbox init on `control` (its end of the launcher socketpair).
-// `staging_dir` is the host directory the new root is mounted on. Never
+// `staging_dir` is the host directory the new root is mounted on. The
+// program runs under `seccomp` (compiled by the launcher before the clone);
+// its notification listener goes to the launcher over `control`. Never
 // returns; setup failures are reported on `control` as kInitFailed.
 [[noreturn]] void RunSandboxInit(const SandboxSpec& spec, int control,
-                                 const std::string& staging_dir);
+                                 const std::string& staging_dir,
+                                 const SeccompPolicy& seccomp);
 
 }  // namespace forge::sandbox
 

@@ -115,7 +115,9 @@ int Run(int argc, char** argv) {
   }
   const std::string launcher_path = FindLauncher(config);
   absl::StatusOr<std::unique_ptr<sandbox::LauncherClient>> launcher =
-      sandbox::LauncherClient::Start(launcher_path);
+      sandbox::LauncherClient::Start(
+          launcher_path,
+          {absl::StrCat("--cgroup-parent=", config.sandbox().cgroup_parent())});
   if (!launcher.ok()) return Fail("launcher", launcher.status());
   log->info("event=launcher_started path={} pid={}", launcher_path,
             (*launcher)->launcher_pid());

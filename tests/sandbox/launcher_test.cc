@@ -130,6 +130,64 @@ TEST_F(LauncherTest, MissingBinaryIsASetupError) {
   EXPECT_THAT(run.result.message, HasSubstr("definitely-not-here"));
 }
 
+JobSpec Python(const std::string& code) {
+  JobSpec job;
+  job.argv = {"/usr/bin/python3", "-c", code};
+  job.env = {"PATH=/usr/bin:/bin", "HOME=/workspace"};
+  return job;
+}
+
+TEST_F(LauncherTest, ReportsItsProtections) {
+  auto sandbox = client_->CreateSync(TestSpec("protections"));
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  EXPECT_THAT((*sandbox)->protections(),
+              ::testing::IsSupersetOf({"userns", "pidns", "mountns", "netns",
+                                       "cgroupns", "seccomp", "no_new_privs"}));
+}
+
+TEST_F(LauncherTest, MemoryBombIsAMemoryLimitVerdict) {
+  ResourceLimits limits;
+  limits.memory_bytes = 64 << 20;
+  CollectedRun run =
+      Run(Python("x = []\nwhile True: x.append(bytearray(8 << 20))"), limits);
+  EXPECT_EQ(run.result.termination, Termination::kMemoryLimit)
+      << run.result.message << run.stderr_data;
+  EXPECT_GT(run.result.peak_memory_bytes, 32u << 20);
+}
+
+TEST_F(LauncherTest, ForkBombIsAProcessLimitVerdict) {
+  ResourceLimits limits;
+  limits.max_processes = 16;
+  CollectedRun run =
+      Run(Shell("bomb() { bomb | bomb & }; bomb; sleep 5"), limits);
+  EXPECT_EQ(run.result.termination, Termination::kProcessLimit)
+      << run.result.message;
+}
+
+TEST_F(LauncherTest, CpuSpinAcrossProcessesIsACpuTimeoutVerdict) {
+  // Two spinning processes: each stays under RLIMIT_CPU; together they
+  // exceed the limit, which only the cgroup sees.
+  ResourceLimits limits;
+  limits.cpu_time = absl::Milliseconds(600);
+  limits.wall_time = absl::Seconds(20);
+  CollectedRun run =
+      Run(Shell("(while :; do :; done) & while :; do :; done"), limits);
+  EXPECT_EQ(run.result.termination, Termination::kCpuTimeout)
+      << run.result.message;
+  EXPECT_GE(run.result.cpu_time, absl::Milliseconds(600));
+}
+
+TEST_F(LauncherTest, ForbiddenSyscallIsAViolationNamingIt) {
+  CollectedRun run = Run(Python(
+      "import ctypes, signal\n"
+      "signal.signal(signal.SIGSYS, signal.SIG_IGN)\n"  // cannot hide the
+                                                        // report
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "print(libc.syscall(101, 0, 1, 0, 0))\n"));  // ptrace(PTRACE_TRACEME)
+  EXPECT_EQ(run.result.termination, Termination::kViolation);
+  EXPECT_THAT(run.result.message, HasSubstr("ptrace"));
+}
+
 TEST_F(LauncherTest, RefusesRootHostIds) {
   SandboxSpec spec = TestSpec("root-ids");
   spec.host_uid = 0;
