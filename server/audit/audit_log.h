@@ -24,9 +24,9 @@
 // records arrive, before every rotation, at Close(), and on demand by
 // Evidence().
 //
-// Thread-safe. Callbacks run on the writer thread; they must not block and
-// must not call Append*/Evidence/SignHead/Close (Append from a callback is
-// allowed: it only queues).
+// Thread-safe. Callbacks run on the writer thread: they must not block, and
+// must not call AppendAndWait, Evidence, SignHead or Close, which wait for
+// that thread (Append is fine: it only queues).
 #ifndef FORGE_SERVER_AUDIT_AUDIT_LOG_H_
 #define FORGE_SERVER_AUDIT_AUDIT_LOG_H_
 
