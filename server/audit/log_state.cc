@@ -66,7 +66,9 @@ void IndexRecord(const AuditRecord& record, uint64_t offset, LogState* state) {
   }
   if (record.type() == kChainHeadSigned) {
     SignedHead head;
-    absl::SimpleAtoi(Detail(record, kHeadSequence), &head.sequence);
+    if (!absl::SimpleAtoi(Detail(record, kHeadSequence), &head.sequence)) {
+      head.sequence = 0;  // the chain verifier has rejected such a record
+    }
     head.hash = Detail(record, kHeadHash);
     head.signed_at = ParseAuditTime(Detail(record, kSignedAt))
                          .value_or(absl::InfinitePast());
@@ -92,7 +94,8 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
   VerifyReport report;
   ChainVerifier chain({}, &report);
   for (size_t i = 0; i < files.size(); ++i) {
-    const auto& [declared_first, name] = files[i];
+    const uint64_t declared_first = files[i].first;
+    const std::string& name = files[i].second;
     const std::string path = absl::StrCat(dir, "/", name);
     FORGE_ASSIGN_OR_RETURN(std::string data, storage.Read(path, 0, UINT64_MAX));
     state.files.push_back(LogFileInfo{declared_first, path, 0});
