@@ -56,6 +56,9 @@ absl::StatusOr<UniqueFd> WriteJobPayload(const JobSpec& job) {
     w.PutString(file.content);
     w.PutU32(file.mode);
   }
+  w.PutStrings(job.output_files.patterns);
+  w.PutU32(job.output_files.max_files);
+  w.PutU64(job.output_files.max_file_bytes);
   return MakeReadOnlyMemfd("forge-job", w.data());
 }
 
@@ -90,6 +93,9 @@ absl::StatusOr<JobSpec> ReadJobPayload(int fd, uint64_t max_bytes) {
     FORGE_ASSIGN_OR_RETURN(file.mode, r.GetU32());
     job.files.push_back(std::move(file));
   }
+  FORGE_ASSIGN_OR_RETURN(job.output_files.patterns, r.GetStrings());
+  FORGE_ASSIGN_OR_RETURN(job.output_files.max_files, r.GetU32());
+  FORGE_ASSIGN_OR_RETURN(job.output_files.max_file_bytes, r.GetU64());
   FORGE_RETURN_IF_ERROR(r.ExpectEnd());
   if (job.argv.empty()) return absl::InvalidArgumentError("job has no argv");
   return job;

@@ -15,6 +15,7 @@
 #include "sandbox/fd_passing.h"
 #include "sandbox/job_payload.h"
 #include "sandbox/launcher_protocol.h"
+#include "sandbox/output_files.h"
 
 extern char** environ;
 
@@ -132,6 +133,16 @@ class LauncherConnection
         absl::StatusOr<FinishedReply> reply =
             DecodeFinishedReply(message->data);
         if (!reply.ok()) break;
+        if (message->fds.size() == 1) {
+          absl::StatusOr<std::vector<OutputFileData>> files =
+              ReadOutputFiles(message->fds[0].get());
+          if (files.ok()) {
+            reply->result.files = std::move(*files);
+          } else {
+            reply->result.message = absl::StrCat("output files unreadable: ",
+                                                 files.status().message());
+          }
+        }
         OnFinished(std::move(*reply));
       } else {
         break;

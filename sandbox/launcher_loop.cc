@@ -66,6 +66,7 @@ struct SandboxState {
   std::optional<Termination> verdict;
   std::string verdict_message;
   std::optional<JobReport> report;
+  UniqueFd output_files;  // memfd from init, forwarded with the result
   std::optional<absl::Status> failure;  // kInitFailed received
 };
 
@@ -123,7 +124,8 @@ class LauncherLoop {
   // first reason.
   void KillSandbox(SandboxState& sandbox, Termination verdict,
                    std::string message);
-  void Reply(const std::string& message);
+  // Sends `message` to the server, with descriptor `fd` attached if >= 0.
+  void Reply(const std::string& message, int fd = -1);
   SandboxResult ComposeResult(const SandboxState& sandbox,
                               const siginfo_t& exit,
                               const std::optional<CgroupUsage>& usage) const;
@@ -160,9 +162,13 @@ void LauncherLoop::Unwatch(int fd) {
   watches_.erase(fd);
 }
 
-void LauncherLoop::Reply(const std::string& message) {
+void LauncherLoop::Reply(const std::string& message, int fd) {
   if (server_closed_) return;
-  if (!SendMessage(server_.get(), message).ok()) server_closed_ = true;
+  const int fds[1] = {fd};
+  absl::Span<const int> attached =
+      fd >= 0 ? absl::Span<const int>(fds, 1) : absl::Span<const int>();
+  if (!SendMessage(server_.get(), message, attached).ok())
+    server_closed_ = true;
 }
 
 absl::Status LauncherLoop::Run() {
@@ -417,6 +423,10 @@ void LauncherLoop::HandleControl(SandboxState& sandbox) {
     } else if (*type == MessageType::kJobReport) {
       absl::StatusOr<JobReport> report = DecodeJobReport(message->data);
       if (report.ok()) sandbox.report = *report;
+      // Files count only when the program ended on its own.
+      if (report.ok() && message->fds.size() == 1) {
+        sandbox.output_files = std::move(message->fds[0]);
+      }
     } else if (*type == MessageType::kSeccompListener &&
                message->fds.size() == 1 && sandbox.seccomp == nullptr) {
       sandbox.seccomp =
@@ -574,8 +584,12 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
       status = absl::InternalError("sandbox init exited during setup");
     Reply(Encode(CreatedReply{sandbox.id, status, {}}));
   } else {
-    Reply(
-        Encode(FinishedReply{sandbox.id, ComposeResult(sandbox, exit, usage)}));
+    SandboxResult result = ComposeResult(sandbox, exit, usage);
+    const bool with_files = sandbox.output_files.valid() &&
+                            (result.termination == Termination::kExited ||
+                             result.termination == Termination::kSignaled);
+    Reply(Encode(FinishedReply{sandbox.id, result}),
+          with_files ? sandbox.output_files.get() : -1);
   }
   if (sandbox.cgroup) {
     absl::Status destroyed = sandbox.cgroup->Destroy();

@@ -224,7 +224,8 @@ uint64_t MonotonicNanos() {
 // Receives the job, starts the program, reaps until it exits. Returns the
 // report, or an error when the program could not be started.
 absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
-                                 const SeccompPolicy& seccomp) {
+                                 const SeccompPolicy& seccomp,
+                                 UniqueFd* output_files) {
   FORGE_ASSIGN_OR_RETURN(ReceivedMessage message, ReceiveMessage(control));
   FORGE_ASSIGN_OR_RETURN(RunJobCommand command,
                          DecodeRunJobCommand(message.data));
@@ -281,6 +282,15 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
       static_cast<uint64_t>(usage.ru_stime.tv_sec) * 1000000 +
       usage.ru_stime.tv_usec;
   report.max_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+  if (!job.output_files.patterns.empty()) {
+    UniqueFd workspace(
+        ::open(kWorkspaceDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (!workspace) return LastErrorStatus("open /workspace");
+    FORGE_ASSIGN_OR_RETURN(
+        std::vector<OutputFileData> files,
+        CollectOutputFiles(workspace.get(), job.output_files));
+    FORGE_ASSIGN_OR_RETURN(*output_files, WriteOutputFiles(files));
+  }
   return report;
 }
 
@@ -300,13 +310,20 @@ void RunSandboxInit(const SandboxSpec& spec, int control,
            .ok()) {
     ::_exit(1);
   }
-  absl::StatusOr<JobReport> report = RunJob(spec, control, seccomp);
+  UniqueFd output_files;
+  absl::StatusOr<JobReport> report =
+      RunJob(spec, control, seccomp, &output_files);
   if (!report.ok()) {
     (void)SendMessage(
         control, Encode(InitStatus{report.status()}, MessageType::kInitFailed));
     ::_exit(1);
   }
-  (void)SendMessage(control, Encode(*report));
+  if (output_files) {
+    const int fds[1] = {output_files.get()};
+    (void)SendMessage(control, Encode(*report), fds);
+  } else {
+    (void)SendMessage(control, Encode(*report));
+  }
   // Exiting kills every process still left in the namespace.
   ::_exit(0);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "sandbox/output_files.h"
 
 namespace forge::sandbox {
 
@@ -57,6 +58,8 @@ struct JobSpec {
   std::vector<std::string> argv;  // argv[0] is the absolute binary path
   std::vector<std::string> env;   // "NAME=value" entries, the whole env
   std::vector<InputFileSpec> files;
+  // Files returned after the program exits (empty patterns: none).
+  OutputFileRequest output_files;
 };
 
 // Why a job ended, as seen by the sandbox. The first verdict wins: a job
@@ -83,6 +86,9 @@ struct SandboxResult {
   absl::Duration cpu_time;
   uint64_t peak_memory_bytes = 0;
   std::string message;
+  // Files matching the job's output patterns, when the program ended on its
+  // own (a killed sandbox returns none).
+  std::vector<OutputFileData> files;
 };
 
 }  // namespace forge::sandbox

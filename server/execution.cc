@@ -415,6 +415,12 @@ void Execution::MaybeEnqueueFinished() {
   event->set_stdout_truncated(streams_[kStdout].truncated);
   event->set_stderr_truncated(streams_[kStderr].truncated);
   event->set_message(message);
+  for (const sandbox::OutputFileData& file : result.files) {
+    forge::exec::v1::OutputFile* out = event->add_files();
+    out->set_path(file.path);
+    out->set_content(file.content);
+    out->set_truncated(file.truncated);
+  }
   context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
                      id_, forge::exec::v1::Outcome_Name(outcome),
                      result.exit_code);

@@ -179,6 +179,12 @@ absl::StatusOr<sandbox::JobSpec> RuntimeRegistry::JobFor(
     job.env.push_back(absl::StrCat(name, "=", value));
 
   job.files.push_back({script, request.code(), 0644});
+  for (const std::string& pattern : request.output_files()) {
+    job.output_files.patterns.push_back(pattern);
+  }
+  job.output_files.max_files = config_.request_limits().max_output_files();
+  job.output_files.max_file_bytes =
+      config_.request_limits().max_output_file_bytes();
   for (int i = 0; i < request.files_size(); ++i) {
     const auto& file = request.files(i);
     if (file.path() == script) {

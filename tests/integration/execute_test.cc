@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -103,6 +104,49 @@ TEST_F(ExecuteTest, InputFilesAreInTheWorkspace) {
   file->set_mode(0755);
   CollectedEvents run = Execute(*stub_, request);
   EXPECT_EQ(run.stdout_data, "alpha\ntool ran\n") << run.stderr_data;
+}
+
+TEST_F(ExecuteTest, OutputFilesComeBackButPlantedLinksDoNot) {
+  ExecuteRequest request =
+      Request("bash",
+              "mkdir -p out/deep; echo result > out/result.txt; echo deeper > "
+              "out/deep/x.csv;"
+              "ln -s /etc/passwd leak.txt; ln -s /proc/1/environ out/env; "
+              "mkfifo out/fifo;"
+              "head -c 3000000 /dev/zero > big.bin; echo done");
+  request.add_output_files("out/*");
+  request.add_output_files("leak.txt");
+  request.add_output_files("big.bin");
+  CollectedEvents run = Execute(*stub_, request);
+  ASSERT_EQ(run.finished.outcome(), forge::exec::v1::OUTCOME_EXITED)
+      << run.stderr_data;
+  std::map<std::string, forge::exec::v1::OutputFile> files;
+  for (const auto& file : run.finished.files()) files[file.path()] = file;
+  ASSERT_TRUE(files.contains("out/result.txt"));
+  EXPECT_EQ(files["out/result.txt"].content(), "result\n");
+  EXPECT_EQ(files["out/deep/x.csv"].content(), "deeper\n");
+  // Symlinks (to the sandbox's passwd, to init's environment) and the FIFO
+  // are never followed or read.
+  EXPECT_FALSE(files.contains("leak.txt"));
+  EXPECT_FALSE(files.contains("out/env"));
+  EXPECT_FALSE(files.contains("out/fifo"));
+  // Larger than request_limits.max_output_file_bytes (1 MiB): truncated.
+  ASSERT_TRUE(files.contains("big.bin"));
+  EXPECT_TRUE(files["big.bin"].truncated());
+  EXPECT_EQ(files["big.bin"].content().size(), 1u << 20);
+}
+
+TEST_F(ExecuteTest, NodeFileAccessIsLimitedToWorkspaceAndTmp) {
+  CollectedEvents run = Execute(
+      *stub_,
+      Request("javascript",
+              "const fs = require('fs');\n"
+              "fs.writeFileSync('/workspace/a.txt', 'ok');\n"
+              "console.log(fs.readFileSync('/workspace/a.txt', 'utf8'));\n"
+              "try { fs.readFileSync('/etc/passwd'); console.log('read'); }\n"
+              "catch (e) { console.log(e.code); }\n"));
+  EXPECT_EQ(run.stdout_data, "ok\nERR_ACCESS_DENIED\n") << run.stderr_data;
+  EXPECT_EQ(run.stderr_data, "");  // no permission-model warnings
 }
 
 TEST_F(ExecuteTest, WallTimeoutIsTyped) {
