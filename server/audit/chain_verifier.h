@@ -71,6 +71,9 @@ struct VerifyReport {
   bool keys_pinned = false;
   // Pack only: links whose hash could not be recomputed (no body digest).
   uint64_t unverifiable_links = 0;
+  // Pack only: whether the execution's last record is an execution_end
+  // (nullopt for files).
+  std::optional<bool> ends_with_execution_end;
   std::optional<TornTail> torn_tail;
   std::vector<Recovery> recoveries;
   std::optional<Problem> problem;

@@ -192,6 +192,8 @@ VerifyReport VerifyEvidencePack(const EvidencePack& pack,
                     LinkBodyDigest(link), Location{"", 0, 0, link.sequence()});
     }
   }
+  report.ends_with_execution_end =
+      pack.records(pack.records_size() - 1).type() == kExecutionEnd;
   if (!chain.failed()) {
     const auto& head = pack.chain_head();
     Location where{"", 0, 0, head.sequence()};
@@ -230,6 +232,13 @@ std::string FormatVerdict(const VerifyReport& report) {
                         ? " (from the chain's genesis)"
                         : " (earlier records of the chain not supplied)",
                     "\n");
+  }
+  if (report.ends_with_execution_end.has_value()) {
+    absl::StrAppend(&out, "  execution: ",
+                    *report.ends_with_execution_end
+                        ? "complete, its last record is execution_end\n"
+                        : "no execution_end record (still running, or its "
+                          "last record is missing)\n");
   }
   if (report.unverifiable_links > 0) {
     absl::StrAppend(&out, "  links: ", report.unverifiable_links,

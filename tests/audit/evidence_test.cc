@@ -174,6 +174,20 @@ TEST_F(EvidenceTest, RecordReplacedByItsLinkIsDetected) {
       << report.problem->message;
 }
 
+TEST_F(EvidenceTest, VerdictSaysWhetherTheExecutionEnded) {
+  EvidencePack pack = Pack("ex-a", "acme");
+  // In this fixture `error` is the execution's last step.
+  VerifyReport report = Verify(pack);
+  ASSERT_TRUE(report.ends_with_execution_end.has_value());
+  EXPECT_FALSE(*report.ends_with_execution_end);
+  EXPECT_TRUE(absl::StrContains(FormatVerdict(report), "no execution_end"));
+  ASSERT_TRUE(log_->AppendAndWait(Step(kExecutionEnd, "ex-a", "acme")).ok());
+  report = Verify(Pack("ex-a", "acme"));
+  EXPECT_TRUE(report.ok) << FormatVerdict(report);
+  EXPECT_TRUE(*report.ends_with_execution_end);
+  EXPECT_TRUE(absl::StrContains(FormatVerdict(report), "complete"));
+}
+
 TEST_F(EvidenceTest, ReorderedRecordsAreDetected) {
   EvidencePack pack = Pack("ex-a", "acme");
   pack.mutable_records()->SwapElements(2, 3);
