@@ -1,7 +1,7 @@
 """Python client of forge-execd (forge.exec.v1.ExecutionService).
 
-Runs on Debian's python3 with python3-grpcio and python3-grpc-tools; the
-protobuf stubs are generated from proto/ on first use (see _stubs.py).
+Runs on Debian's python3 with python3-grpcio; the protobuf stubs are
+generated from proto/ on first use (see _stubs.py).
 """
 
 from forge_exec.client import (ForgeExecClient, ForgeExecError, InputFile,

@@ -1,9 +1,9 @@
 """Finds or generates the Python stubs of forge.exec.v1.
 
-Nothing generated is committed: the stubs are made from
-proto/forge/exec/v1/execution.proto with Debian's grpc_tools
-(python3-grpc-tools) into a directory, by default a per-user cache keyed by
-the proto's content, so a changed proto gets fresh stubs.
+Nothing generated is committed: the stubs are made from proto/forge/ with
+Debian's protoc and grpc_python_plugin into a directory, by default a
+per-user cache keyed by the protos' content, so a changed proto gets fresh
+stubs.
 
 Environment:
   FORGE_EXEC_PROTO_DIR  the proto/ tree (default: found above this package)
@@ -16,6 +16,7 @@ import hashlib
 import importlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -45,17 +46,42 @@ def proto_dir() -> str:
         here = parent
 
 
+def _forge_protos(protos: str) -> list[str]:
+    """Every .proto under proto/forge, relative to `protos` (execution.proto
+    may import any of them, and Python imports what it imports)."""
+    found = []
+    for root, _, files in os.walk(os.path.join(protos, "forge")):
+        for name in files:
+            if name.endswith(".proto"):
+                found.append(os.path.relpath(os.path.join(root, name), protos))
+    return sorted(found)
+
+
 def generate(out_dir: str, protos: str | None = None) -> None:
-    """Writes execution_pb2.py and execution_pb2_grpc.py under out_dir.
+    """Writes the forge.exec.v1 modules (execution_pb2.py,
+    execution_pb2_grpc.py, ...) under out_dir.
 
-    Raises RuntimeError when protoc fails.
+    Uses Debian's protoc (protobuf-compiler) with grpc_python_plugin
+    (protobuf-compiler-grpc), which match python3-protobuf and python3-grpcio;
+    falls back to grpc_tools (python3-grpc-tools) for execution.proto alone
+    when those are not installed. Raises RuntimeError when generation fails.
     """
-    from grpc_tools import protoc  # Debian: python3-grpc-tools
-
     protos = protos or proto_dir()
-    well_known = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     os.makedirs(out_dir, exist_ok=True)
-    status = protoc.main([
+    protoc = shutil.which("protoc")
+    plugin = shutil.which("grpc_python_plugin")
+    if protoc and plugin:
+        command = [protoc, f"--proto_path={protos}", f"--python_out={out_dir}",
+                   f"--grpc_python_out={out_dir}",
+                   f"--plugin=protoc-gen-grpc_python={plugin}", *_forge_protos(protos)]
+        done = subprocess.run(command, cwd=protos, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"protoc failed: {done.stderr.strip()}")
+        return
+    from grpc_tools import protoc as grpc_tools_protoc  # python3-grpc-tools
+
+    well_known = os.path.join(os.path.dirname(grpc_tools_protoc.__file__), "_proto")
+    status = grpc_tools_protoc.main([
         "grpc_tools.protoc",
         f"--proto_path={protos}",
         f"--proto_path={well_known}",
@@ -68,8 +94,11 @@ def generate(out_dir: str, protos: str | None = None) -> None:
 
 
 def _default_stubs_dir(protos: str) -> str:
-    with open(os.path.join(protos, EXECUTION_PROTO), "rb") as proto:
-        digest = hashlib.sha256(proto.read()).hexdigest()[:16]
+    hasher = hashlib.sha256()
+    for name in _forge_protos(protos):
+        with open(os.path.join(protos, name), "rb") as proto:
+            hasher.update(name.encode() + b"\0" + proto.read())
+    digest = hasher.hexdigest()[:16]
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(
         os.path.expanduser("~"), ".cache")
     return os.path.join(cache, "forge-exec", "python-stubs", digest)
