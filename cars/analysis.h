@@ -24,6 +24,8 @@ enum class SinkKind : uint8_t { kNone, kCode, kShell };
 struct SinkInfo {
   SinkKind kind = SinkKind::kNone;
   uint32_t payload_arg = 0;
+  // The payload is the last positional argument.
+  bool payload_is_last = false;
 };
 
 // Rule-derived knowledge about calls that the analyses need while walking.

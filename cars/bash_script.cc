@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cars/decoders.h"
 #include "cars/escapes.h"
 #include "cars/folded_value.h"
@@ -16,6 +17,8 @@ namespace forge::cars {
 namespace {
 
 constexpr int kMaxNesting = 4;
+// Internal BashWord flag: an unquoted ${IFS} that splits the word.
+constexpr uint32_t kSplitWord = 1u << 31;
 constexpr size_t kMaxValue = 64 << 10;
 
 bool IsReserved(absl::string_view w) {
@@ -43,14 +46,20 @@ bool IsAssignment(absl::string_view w, std::string* name, bool* append) {
 }
 
 // Quotes or backslashes inside a word rather than around it: c"u"rl, c\url.
-bool SplicedQuoting(absl::string_view raw) {
-  int marks = 0;
-  for (char c : raw) marks += (c == '"' || c == '\'' || c == '\\');
-  if (marks == 0) return false;
-  const bool wrapped = raw.size() >= 2 &&
-                       (raw.front() == '"' || raw.front() == '\'') &&
-                       raw.back() == raw.front();
-  return !(wrapped && marks == 2);
+bool SplicedQuoting(absl::string_view raw, absl::string_view value) {
+  const size_t first = raw.find_first_of("\"'\\");
+  if (first == absl::string_view::npos) return false;
+  // One pair of quotes around the whole word is ordinary quoting.
+  if (first == 0 && raw.size() >= 2 && raw[0] != '\\') {
+    const char q = raw[0];
+    size_t close = 1;
+    while (close < raw.size() && raw[close] != q)
+      close += (q == '"' && raw[close] == '\\') ? 2 : 1;
+    if (close == raw.size() - 1) return false;
+  }
+  // Quoting that protects nothing (no spaces or metacharacters in the value)
+  // only splits a name: c"u"rl, c\url, 'cu''rl'.
+  return value.find_first_of(" \t\n;&|<>()$`*?[]{}") == absl::string_view::npos;
 }
 
 // tr SET1 SET2 with a-z ranges; tr -d SET.
@@ -162,7 +171,18 @@ class ScriptBuilder {
       return;
     }
     if (cmd_.first_token < 0) cmd_.first_token = i;
-    cmd_.words.push_back(Expand(i));
+    BashWord word = Expand(i);
+    // ${IFS} and unquoted expansions split into several words.
+    if ((word.flags & kSplitWord) && word.text.find(' ') != std::string::npos) {
+      for (absl::string_view piece :
+           absl::StrSplit(word.text, ' ', absl::SkipEmpty())) {
+        cmd_.words.push_back({std::string(piece),
+                              (word.flags & ~kSplitWord) | kFoldObfuscated, i});
+      }
+      return;
+    }
+    word.flags &= ~kSplitWord;
+    cmd_.words.push_back(std::move(word));
   }
 
   void Reserved(const std::string& word, int i) {
@@ -172,6 +192,7 @@ class ScriptBuilder {
     } else if (word == "for" || word == "select") {
       loops_.push_back({i, false, commands().size(), false});
       skip_header_ = true;
+      BindLoopVariable(i);
       // for ((;;)) or for ((i=0;;i++)): no condition.
       const auto& tokens = script_->lexed.tokens;
       for (size_t k = i + 1;
@@ -213,6 +234,26 @@ class ScriptBuilder {
         skip_function_name_ = true;
       }
     }
+  }
+
+  // for NAME in WORDS: NAME takes the words (joined), so "$NAME" in the
+  // body shows what the loop iterates over.
+  void BindLoopVariable(int i) {
+    const auto& tokens = script_->lexed.tokens;
+    size_t k = static_cast<size_t>(i) + 1;
+    if (k >= tokens.size() || tokens[k].kind != TokenKind::kWord) return;
+    const std::string name = tokens[k].value;
+    if (k + 1 >= tokens.size() || tokens[k + 1].value != "in") return;
+    std::vector<std::string> values;
+    uint32_t flags = kFoldFromVariable;
+    for (k += 2; k < tokens.size() && tokens[k].kind == TokenKind::kWord &&
+                 values.size() < 64;
+         ++k) {
+      BashWord w = Expand(static_cast<int>(k));
+      values.push_back(w.text);
+      flags |= w.flags;
+    }
+    (*vars_)[name] = BashValue{absl::StrJoin(values, " "), flags};
   }
 
   struct OpenLoop {
@@ -289,7 +330,7 @@ class ScriptBuilder {
     BashWord word{t.value, 0, index};
     if (t.flags & kTokenQuoted) {
       const absl::string_view raw = code_.substr(t.begin, t.end - t.begin);
-      if (SplicedQuoting(raw)) word.flags |= kFoldObfuscated;
+      if (SplicedQuoting(raw, t.value)) word.flags |= kFoldObfuscated;
     }
     if (!(t.flags & kTokenExpands)) return word;
     std::string out;
@@ -330,6 +371,7 @@ class ScriptBuilder {
         }
         if (name == "IFS") {
           out.push_back(' ');
+          if (!(t.flags & kTokenQuoted)) word.flags |= kSplitWord;
         } else if (auto it = vars_->find(name); it != vars_->end()) {
           out += it->second.text;
           word.flags |= it->second.flags | kFoldFromVariable;
@@ -338,6 +380,14 @@ class ScriptBuilder {
           word.flags |= kFoldPartial;
         }
         i = j;
+      } else if (s[i] == '$' && i + 1 < s.size() &&
+                 (absl::ascii_isdigit(static_cast<unsigned char>(s[i + 1])) ||
+                  absl::string_view("@*#?$!-").find(s[i + 1]) !=
+                      absl::string_view::npos)) {
+        // Positional and special parameters: known only at run time.
+        out += s.substr(i, 2);
+        word.flags |= kFoldPartial;
+        i += 2;
       } else {
         out.push_back(s[i++]);
       }

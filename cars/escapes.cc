@@ -197,4 +197,20 @@ void DecodeAnsiCEscapes(absl::string_view body, ValueBuilder* out) {
   }
 }
 
+bool EscapesSpellPlainText(absl::string_view body, absl::string_view decoded) {
+  bool numeric = false;
+  for (size_t i = 0; i + 1 < body.size(); ++i) {
+    if (body[i] != '\\') continue;
+    const char e = body[i + 1];
+    if (e == 'x' || e == 'u' || e == 'U' || (e >= '0' && e <= '7'))
+      numeric = true;
+    ++i;
+  }
+  if (!numeric || decoded.empty()) return false;
+  for (char c : decoded) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 }  // namespace forge::cars

@@ -23,6 +23,11 @@ void DecodeJavaScriptEscapes(absl::string_view body, ValueBuilder* out);
 // \f \n \r \t \v \\ \' \" \? \nnn (also \0nnn) \xHH \uHHHH \UHHHHHHHH \cX.
 void DecodeAnsiCEscapes(absl::string_view body, ValueBuilder* out);
 
+// True when `body` (raw literal text) uses numeric escapes (\x, \u, \U,
+// octal) and `decoded` is plain printable ASCII: escapes were used to spell
+// ordinary text, which hides it from a reader.
+bool EscapesSpellPlainText(absl::string_view body, absl::string_view decoded);
+
 }  // namespace forge::cars
 
 #endif  // FORGE_CARS_ESCAPES_H_

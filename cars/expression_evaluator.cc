@@ -93,6 +93,7 @@ std::string ExpressionEvaluator::NormalizeChain(std::string chain) {
       "builtins.", "__builtins__.", "globals().",      "locals().",
       "vars().",   "globalThis.",   "window.",         "global.",
       "self.",     "sys.modules.",  "__builtins__().", "Reflect.get()."};
+  absl::StrReplaceAll({{".__dict__", ""}, {"?.", "."}}, &chain);
   for (bool again = true; again;) {
     again = false;
     for (absl::string_view root : kRoots) {
@@ -102,7 +103,6 @@ std::string ExpressionEvaluator::NormalizeChain(std::string chain) {
       }
     }
   }
-  absl::StrReplaceAll({{".__dict__", ""}, {"?.", "."}}, &chain);
   if (absl::EndsWith(chain, "constructor.constructor")) return "Function";
   for (absl::string_view suffix : {".call", ".apply"}) {
     if (absl::EndsWith(chain, suffix) && chain.size() > suffix.size()) {
@@ -510,8 +510,13 @@ FoldedValue ExpressionEvaluator::CallAlias(const FoldedValue& callee,
                                            ChainWalk* rec) {
   const std::string chain = NormalizeChain(callee.str);
   const int close = std::min(view_.Partner(open), view_.size() - 1);
+  uint32_t name_flags = callee.flags;
+  // x.constructor.constructor is the Function constructor reached sideways.
+  if (absl::EndsWith(callee.str, "constructor.constructor")) {
+    name_flags |= kFoldObfuscated;
+  }
   if (rec != nullptr) {
-    rec->calls.push_back({chain, callee.flags, name_token, open, close});
+    rec->calls.push_back({chain, name_flags, name_token, open, close});
   }
   FoldedValue out;
   if (FoldBuiltins::Call(*this, chain, callee.flags, name_token, open, depth,
@@ -699,6 +704,20 @@ FoldedValue ExpressionEvaluator::Combine(const std::string& op, FoldedValue a,
     return FoldedValue::String(std::move(path), flags | partial);
   }
   return FoldedValue::Unknown(flags);
+}
+
+FoldedValue ExpressionEvaluator::ArgumentValue(const Argument& arg, int depth) {
+  if (language_ == Language::kPython) {
+    for (int k = arg.begin; k < arg.end; ++k) {
+      if (view_[k].Is(TokenKind::kKeyword, "for")) {
+        return Comprehension(arg.begin, arg.end, k, depth + 1);
+      }
+      const int partner = view_.Partner(k);
+      if (partner > k) k = partner;
+    }
+  }
+  int k = arg.begin;
+  return Expr(k, arg.end, depth + 1, nullptr);
 }
 
 std::vector<Argument> ExpressionEvaluator::Arguments(int open) const {

@@ -118,6 +118,10 @@ class ExpressionEvaluator {
   // Splits the arguments of the call whose '(' is at `open`.
   std::vector<Argument> Arguments(int open) const;
 
+  // Evaluates one argument; a bare generator expression (f(x for x in y))
+  // is evaluated as a list.
+  FoldedValue ArgumentValue(const Argument& arg, int depth);
+
   // "builtins.eval" → "eval", "window.fetch" → "fetch", ...
   static std::string NormalizeChain(std::string chain);
 

@@ -276,14 +276,19 @@ bool FoldBuiltins::Call(ExpressionEvaluator& ev, const std::string& chain,
                         uint32_t callee_flags, int name_token, int open,
                         int depth, ChainWalk* rec, FoldedValue* out) {
   auto it = Table().find(chain);
-  if (it == Table().end()) return false;
+  // x.require(...) (process.mainModule.require, module.require, ...) loads
+  // modules like require.
+  static const Builtin kRequire = Builtin::kImport;
+  const Builtin* found = it != Table().end()                 ? &it->second
+                         : absl::EndsWith(chain, ".require") ? &kRequire
+                                                             : nullptr;
+  if (found == nullptr) return false;
   const std::vector<Argument> args = ev.Arguments(open);
   auto arg = [&](size_t n) -> FoldedValue {
     if (n >= args.size()) return FoldedValue::Unknown();
-    int k = args[n].begin;
-    return ev.Expr(k, args[n].end, depth + 1, nullptr);
+    return ev.ArgumentValue(args[n], depth);
   };
-  const Builtin builtin = it->second;
+  const Builtin builtin = *found;
   switch (builtin) {
     case Builtin::kGetattr: {
       const FoldedValue base = arg(0);
@@ -521,8 +526,7 @@ bool FoldBuiltins::Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
   const std::vector<Argument> args = ev.Arguments(open);
   auto arg = [&](size_t n) -> FoldedValue {
     if (n >= args.size()) return FoldedValue::Unknown();
-    int k = args[n].begin;
-    return ev.Expr(k, args[n].end, depth + 1, nullptr);
+    return ev.ArgumentValue(args[n], depth);
   };
   uint32_t flags = receiver.flags & kCarried;
   const bool js = ev.language_ == Language::kJavaScript;

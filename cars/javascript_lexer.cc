@@ -160,7 +160,11 @@ class JavaScriptLexer {
     DecodeJavaScriptEscapes(c.Slice(body, body_end), &value);
     uint8_t flags = value.truncated() ? kTokenTruncated : 0;
     if (!terminated) flags |= kTokenUnterminated;
-    emit_->Emit(TokenKind::kString, start, c.pos(), value.Take(), flags);
+    std::string decoded = value.Take();
+    if (EscapesSpellPlainText(c.Slice(body, body_end), decoded)) {
+      flags |= kTokenDisguised;
+    }
+    emit_->Emit(TokenKind::kString, start, c.pos(), std::move(decoded), flags);
   }
 
   // `text ${expr} text`: the template token holds the cooked text with each

@@ -38,6 +38,12 @@ class PythonWalker : public ScriptWalker {
     const Token& t = view_[i];
     if (t.Is(TokenKind::kKeyword, "import")) return ImportStatement(i);
     if (t.Is(TokenKind::kKeyword, "from")) return FromStatement(i);
+    if (t.Is(TokenKind::kKeyword, "with")) WithStatement(i + 1);
+    if (t.Is(TokenKind::kKeyword, "async") &&
+        view_.IsKind(i + 1, TokenKind::kKeyword) &&
+        view_[i + 1].value == "with") {
+      WithStatement(i + 2);
+    }
     if (t.kind == TokenKind::kIdentifier) Assignment(i);
     return i;
   }
@@ -137,6 +143,28 @@ class PythonWalker : public ScriptWalker {
       }
     }
     return end;
+  }
+
+  // with open(p) as fh, smtplib.SMTP(h) as s:  binds fh and s.
+  void WithStatement(int k) {
+    int item = k;
+    for (; k < view_.size(); ++k) {
+      const Token& t = view_[k];
+      const bool end = t.IsOp(":") || t.kind == TokenKind::kNewline;
+      if (end || t.IsOp(",")) {
+        for (int a = item; a + 1 < k; ++a) {
+          if (view_[a].Is(TokenKind::kKeyword, "as") &&
+              view_.IsKind(a + 1, TokenKind::kIdentifier)) {
+            Bind(view_[a + 1].value, eval_.Fold(item, a), a + 1);
+          }
+        }
+        item = k + 1;
+        if (end) return;
+        continue;
+      }
+      const int partner = view_.Partner(k);
+      if (partner > k) k = partner;
+    }
   }
 
   // name = expr | name: T = expr | name += expr | a, b = x, y

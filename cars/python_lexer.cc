@@ -146,11 +146,13 @@ class PythonLexer {
       DecodePythonEscapes(text, bytes, &value);
     }
     uint8_t flags = 0;
+    std::string decoded = value.Take();
+    if (!raw && EscapesSpellPlainText(text, decoded)) flags |= kTokenDisguised;
     if (value.truncated()) flags |= kTokenTruncated;
     if (!terminated) flags |= kTokenUnterminated;
     if (bytes) flags |= kTokenBytes;
     if (!replacements.empty()) flags |= kTokenInterpolated;
-    emit_->Emit(TokenKind::kString, start, c.pos(), value.Take(), flags);
+    emit_->Emit(TokenKind::kString, start, c.pos(), std::move(decoded), flags);
     if (depth_ >= emit_->limits().max_nesting) return;
     for (Replacement& r : replacements) {
       if (r.end == 0) r.end = body_end;

@@ -88,7 +88,9 @@ const std::vector<std::string>& KnownAnalyses() {
                                    "fork_bomb",
                                    "spawn_in_loop",
                                    "huge_allocation",
-                                   "input_too_complex"};
+                                   "input_too_complex",
+                                   "obfuscated_identifiers",
+                                   "variable_command"};
   return *names;
 }
 
@@ -285,6 +287,7 @@ SinkInfo RuleSet::SinkFor(Language language, absl::string_view chain) const {
   info.kind = rule.sink() == forge::exec::v1::CARS_SINK_CODE ? SinkKind::kCode
                                                              : SinkKind::kShell;
   info.payload_arg = rule.payload_arg();
+  info.payload_is_last = rule.payload_is_last();
   return info;
 }
 

@@ -127,16 +127,7 @@ void ScriptWalker::Run() {
     }
   }
   if (lexed_.truncated) Detect("input_too_complex", view_.size() - 1, "");
-  for (int i = 0; i < view_.size(); ++i) {
-    if (view_[i].kind == TokenKind::kIdentifier &&
-        view_[i].Has(kTokenDisguised)) {
-      Detect(
-          "disguised_identifier", i,
-          absl::StrCat("\"", view_[i].value,
-                       "\" is spelled with escapes or look-alike characters"));
-      break;
-    }
-  }
+  IdentifierChecks();
   // Open brackets: (closing index, chain when the bracket opens a call).
   std::vector<std::pair<int, std::string>> stack;
   bool at_statement = true;
@@ -157,6 +148,30 @@ void ScriptWalker::Run() {
     WalkAt(i, &stack);
   }
   FindResourceAbuse();
+}
+
+void ScriptWalker::IdentifierChecks() {
+  bool disguised = false;
+  absl::flat_hash_set<std::string> generated;
+  for (int i = 0; i < view_.size(); ++i) {
+    const Token& t = view_[i];
+    if (t.kind != TokenKind::kIdentifier) continue;
+    if (!disguised && t.Has(kTokenDisguised)) {
+      disguised = true;
+      Detect(
+          "disguised_identifier", i,
+          absl::StrCat("\"", t.value,
+                       "\" is spelled with escapes or look-alike characters"));
+    }
+    // _0x1f3a-style names are what JavaScript obfuscators emit.
+    if (t.value.size() >= 6 && t.value.compare(0, 3, "_0x") == 0 &&
+        t.value.find_first_not_of("0123456789abcdefABCDEF", 3) ==
+            std::string::npos &&
+        generated.insert(t.value).second && generated.size() == 2) {
+      Detect("obfuscated_identifiers", i,
+             "machine-generated identifiers such as " + t.value);
+    }
+  }
 }
 
 void ScriptWalker::WalkAt(int i,
@@ -234,7 +249,9 @@ void ScriptWalker::OnCall(
     if (!it->second.empty()) context.push_back(it->second);
   }
   for (const Argument& arg : eval_.Arguments(call.open)) {
-    if (arg.end - arg.begin <= 1) continue;
+    if (arg.end - arg.begin == 1 &&
+        view_[arg.begin].kind != TokenKind::kIdentifier)
+      continue;
     const FoldedValue v = eval_.Fold(arg.begin, arg.end);
     if (v.IsString() && !v.str.empty() &&
         (v.flags & (kFoldObfuscated | kFoldDecoded | kFoldFromVariable)) != 0) {
@@ -262,6 +279,13 @@ void ScriptWalker::OnSink(const CallSite& call, const SinkInfo& sink) {
     if (positional == sink.payload_arg) payload = &arg;
     if (positional == sink.payload_arg + 1) extra = &arg;
     ++positional;
+  }
+  if (sink.payload_is_last) {
+    payload = nullptr;
+    for (const Argument& arg : args) {
+      if (arg.name.empty()) payload = &arg;
+    }
+    extra = nullptr;
   }
   if (payload == nullptr) return;
   FoldedValue v = eval_.Fold(payload->begin, payload->end);

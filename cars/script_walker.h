@@ -93,6 +93,8 @@ class ScriptWalker {
               const std::vector<std::pair<int, std::string>>& stack);
   void OnSink(const CallSite& call, const SinkInfo& sink);
   bool ChainStart(int i) const;
+  // Disguised and machine-generated identifiers.
+  void IdentifierChecks();
 
   // Chain of the call each recorded '(' belongs to.
   absl::flat_hash_map<int, std::string> call_at_open_;

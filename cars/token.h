@@ -39,7 +39,8 @@ enum TokenFlag : uint8_t {
   kTokenInterpolated = 1 << 2,
   // Identifier spelled with escapes or compatibility characters that the
   // language folds to the plain ASCII name in `value` (e.g. "\u0065val",
-  // fullwidth letters in Python).
+  // fullwidth letters in Python), or a string whose numeric escapes spell
+  // plain ASCII text ("\x65\x76\x61\x6c").
   kTokenDisguised = 1 << 3,
   // Bytes literal (Python b"...").
   kTokenBytes = 1 << 4,

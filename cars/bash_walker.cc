@@ -1,0 +1,248 @@
+#include "cars/bash_walker.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cars/folded_value.h"
+
+namespace forge::cars {
+namespace {
+
+constexpr int kMaxSubstitutionNesting = 4;
+
+bool IsWrapper(const std::string& name) {
+  static const char* const kWrappers[] = {
+      "sudo",    "doas",     "env",         "nohup",       "timeout",
+      "nice",    "ionice",   "stdbuf",      "setsid",      "exec",
+      "command", "builtin",  "xargs",       "time",        "unbuffer",
+      "watch",   "strace",   "ltrace",      "chroot",      "runuser",
+      "flock",   "torsocks", "proxychains", "proxychains4"};
+  for (const char* w : kWrappers) {
+    if (name == w) return true;
+  }
+  return false;
+}
+
+// The command from word `first` on (after assignments and wrappers) with
+// its redirections: what COMMAND rules match, so "^chmod" means chmod runs.
+std::string CommandText(const BashCommand& cmd, size_t first) {
+  std::vector<std::string> parts;
+  for (size_t i = first; i < cmd.words.size(); ++i)
+    parts.push_back(cmd.words[i].text);
+  for (const BashRedirect& r : cmd.redirects) {
+    parts.push_back(r.op);
+    if (r.op != "<<" && r.op != "<<-") parts.push_back(r.target.text);
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+}  // namespace
+
+bool IsShell(const std::string& name) {
+  return name == "bash" || name == "sh" || name == "dash" || name == "zsh" ||
+         name == "ksh" || name == "ash" || name == "mksh" ||
+         name == "busybox" || name == "fish";
+}
+
+bool IsInterpreter(const std::string& name) {
+  return IsShell(name) || absl::StartsWith(name, "python") || name == "pypy" ||
+         name == "pypy3" || name == "node" || name == "nodejs" ||
+         name == "deno" || name == "bun" || name == "ts-node" ||
+         name == "tsx" || absl::StartsWith(name, "perl") ||
+         absl::StartsWith(name, "ruby") || absl::StartsWith(name, "php") ||
+         name == "lua";
+}
+
+BashWalker::BashWalker(absl::string_view code, const AnalysisContext& context,
+                       Evidence* out, int nesting)
+    : code_(code), context_(context), out_(out), nesting_(nesting) {}
+
+void BashWalker::Run() {
+  script_ = BuildBashScript(code_, context_.lex_limits, &vars_);
+  for (const Token& t : script_.lexed.tokens) {
+    if (t.kind == TokenKind::kComment)
+      AddFact(FactKind::kComment, t.value, &t, 0, {});
+  }
+  if (script_.lexed.truncated) Detect("input_too_complex", -1, "");
+  const std::vector<BashCommand>& cmds = script_.commands;
+  for (size_t begin = 0; begin < cmds.size();) {
+    size_t end = begin + 1;
+    while (end < cmds.size() && cmds[end].pipeline == cmds[begin].pipeline)
+      ++end;
+    Pipeline(begin, end);
+    begin = end;
+  }
+  WrittenCode(0, cmds.size());
+  Substitutions();
+  Loops();
+  Functions();
+}
+
+const Token* BashWalker::TokenAt(int index) const {
+  if (index < 0 || index >= static_cast<int>(script_.lexed.tokens.size()))
+    return nullptr;
+  return &script_.lexed.tokens[index];
+}
+
+Location BashWalker::Where(const Token* t) const {
+  if (t == nullptr) return context_.Place(0, 1, 1);
+  return context_.Place(t->begin, t->line, t->column);
+}
+
+void BashWalker::AddFact(FactKind kind, std::string text, const Token* t,
+                         uint32_t flags, std::vector<std::string> context) {
+  Fact fact;
+  fact.kind = kind;
+  fact.language = Language::kBash;
+  fact.text = std::move(text);
+  fact.where = Where(t);
+  fact.flags = flags;
+  fact.context = std::move(context);
+  fact.payload_depth = context_.depth;
+  out_->facts.push_back(std::move(fact));
+}
+
+void BashWalker::Detect(absl::string_view analysis, int token,
+                        std::string detail) {
+  out_->detections.push_back({std::string(analysis), Language::kBash,
+                              Where(TokenAt(token)), std::move(detail),
+                              context_.depth});
+}
+
+size_t BashWalker::CommandIndex(const BashCommand& cmd, bool report) {
+  size_t i = 0;
+  while (i + 1 < cmd.words.size() &&
+         IsWrapper(CommandBaseName(cmd.words[i].text))) {
+    const std::string wrapper = CommandBaseName(cmd.words[i].text);
+    // `command -v x` looks x up instead of running it.
+    if (wrapper == "command" &&
+        (cmd.words[i + 1].text == "-v" || cmd.words[i + 1].text == "-V")) {
+      return i;
+    }
+    if (report) {
+      AddFact(FactKind::kCall, wrapper, TokenAt(cmd.words[i].token),
+              cmd.words[i].flags, {});
+    }
+    ++i;
+    while (i + 1 < cmd.words.size()) {
+      const std::string& w = cmd.words[i].text;
+      const bool option = w.size() > 1 && w[0] == '-';
+      const bool assignment = w.find('=') != std::string::npos && w[0] != '/';
+      const bool number =
+          !w.empty() && absl::ascii_isdigit(static_cast<unsigned char>(w[0]));
+      if (!option && !assignment && !number) break;
+      // sudo -u user, timeout -s KILL: options with a value.
+      if (option && w.size() == 2 &&
+          (w[1] == 'u' || w[1] == 's' || w[1] == 'n' || w[1] == 'g' ||
+           w[1] == 'I')) {
+        ++i;
+      }
+      ++i;
+    }
+  }
+  return i;
+}
+
+uint32_t BashWalker::NameFlags(const BashWord& word) const {
+  uint32_t flags =
+      word.flags & (kFoldObfuscated | kFoldDecoded | kFoldOpaqueDecoder);
+  const Token* t = TokenAt(word.token);
+  if (t != nullptr && (word.flags & kFoldFromVariable) &&
+      !(word.flags & kFoldPartial)) {
+    // $a$b or cu$x: a name glued together from variables.
+    const absl::string_view raw = code_.substr(t->begin, t->end - t->begin);
+    const size_t dollars = std::count(raw.begin(), raw.end(), '$');
+    if (dollars >= 2 || (dollars == 1 && raw[0] != '$'))
+      flags |= kFoldObfuscated;
+  }
+  return flags;
+}
+
+void BashWalker::Pipeline(size_t begin, size_t end) {
+  const std::vector<BashCommand>& cmds = script_.commands;
+  std::vector<std::string> texts;
+  for (size_t i = begin; i < end; ++i) {
+    Command(cmds[i]);
+    texts.push_back(CommandText(
+        cmds[i], cmds[i].words.empty() ? 0 : CommandIndex(cmds[i], false)));
+  }
+  if (end - begin > 1) {
+    AddFact(FactKind::kPipeline, absl::StrJoin(texts, " | "),
+            TokenAt(cmds[begin].first_token), 0, {});
+  }
+  PipedIntoInterpreter(begin, end);
+}
+
+void BashWalker::Command(const BashCommand& cmd) {
+  for (const BashRedirect& r : cmd.redirects) {
+    if (r.op != "<<" && r.op != "<<-") {
+      AddFact(FactKind::kString, r.target.text, TokenAt(r.target.token),
+              r.target.flags, {r.op});
+    }
+  }
+  for (const BashWord& w : cmd.assignments) {
+    AddFact(FactKind::kString, w.text, TokenAt(w.token), w.flags, {});
+    AddFact(FactKind::kString, w.text.substr(w.text.find('=') + 1),
+            TokenAt(w.token), w.flags, {});
+  }
+  if (cmd.words.empty()) {
+    if (!cmd.redirects.empty()) {
+      AddFact(FactKind::kCommand, CommandText(cmd, 0), TokenAt(cmd.first_token),
+              0, {});
+    }
+    return;
+  }
+  const size_t at = CommandIndex(cmd, /*report=*/true);
+  const BashWord& name_word = cmd.words[at];
+  const std::string name = CommandBaseName(name_word.text);
+  const uint32_t name_flags = NameFlags(name_word);
+  AddFact(FactKind::kCall, name, TokenAt(name_word.token), name_flags, {});
+  if (name_word.flags & kFoldPartial) {
+    const Token* t = TokenAt(name_word.token);
+    const absl::string_view raw =
+        t == nullptr ? absl::string_view()
+                     : code_.substr(t->begin, t->end - t->begin);
+    const bool substituted =
+        absl::StrContains(raw, "$(") || absl::StrContains(raw, "`");
+    Detect((name_word.flags & (kFoldDecoded | kFoldOpaqueDecoder))
+               ? "decoded_payload_executed"
+           : substituted ? "dynamic_command"
+                         : "variable_command",
+           name_word.token, "the command name is computed at run time");
+  } else if (name_flags & (kFoldDecoded | kFoldOpaqueDecoder)) {
+    Detect(
+        "decoded_payload_executed", name_word.token,
+        absl::StrCat("the command name \"", name, "\" is decoded at run time"));
+  }
+  AddFact(FactKind::kCommand, CommandText(cmd, at), TokenAt(cmd.first_token),
+          name_flags, {name});
+  for (size_t i = at + 1; i < cmd.words.size(); ++i) {
+    AddFact(FactKind::kString, cmd.words[i].text, TokenAt(cmd.words[i].token),
+            cmd.words[i].flags, {name});
+  }
+  InlineScripts(cmd, at, name);
+}
+
+// Commands inside $( ... ), ` ... `, <( ... ) keep their real positions.
+void BashWalker::Substitutions() {
+  if (nesting_ >= kMaxSubstitutionNesting) return;
+  for (const Substitution& s : script_.lexed.substitutions) {
+    AnalysisContext inner = context_;
+    if (!inner.origin.has_value())
+      inner.base = context_.Place(s.begin, s.line, s.column);
+    BashWalker nested(code_.substr(s.begin, s.end - s.begin), inner, out_,
+                      nesting_ + 1);
+    nested.Run();
+  }
+}
+
+void AnalyzeBash(absl::string_view code, const AnalysisContext& context,
+                 Evidence* out) {
+  BashWalker walker(code, context, out, 0);
+  walker.Run();
+}
+
+}  // namespace forge::cars

@@ -1,0 +1,3 @@
+git status --short
+git log --oneline -10
+git diff --stat HEAD~1

@@ -1,0 +1,6 @@
+python3 - <<'PY'
+import json
+with open("data.json") as fh:
+    data = json.load(fh)
+print(len(data))
+PY

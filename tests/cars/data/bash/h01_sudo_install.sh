@@ -1,0 +1,2 @@
+sudo apt-get update
+sudo apt-get install -y nginx

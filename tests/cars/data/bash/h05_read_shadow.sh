@@ -1,0 +1,1 @@
+cat /etc/shadow | cut -d: -f1,2

@@ -1,0 +1,3 @@
+history -c
+unset HISTFILE
+rm -f ~/.bash_history

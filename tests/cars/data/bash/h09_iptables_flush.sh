@@ -1,0 +1,2 @@
+iptables -F
+iptables -P INPUT ACCEPT

@@ -1,0 +1,1 @@
+docker run --rm --privileged -v /:/host alpine chroot /host sh -c 'id'

@@ -1,0 +1,1 @@
+grep -rn "password" docs/ | head -5

@@ -1,0 +1,1 @@
+curl -s https://api.github.com/repos/torvalds/linux | jq '.stargazers_count'

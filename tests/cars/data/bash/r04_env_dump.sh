@@ -1,0 +1,2 @@
+env | sort > env.txt
+wc -l env.txt

@@ -1,0 +1,1 @@
+ssh -o BatchMode=yes deploy@build.example.com 'uptime'

@@ -1,0 +1,2 @@
+ping -c 3 example.com
+dig +short example.com

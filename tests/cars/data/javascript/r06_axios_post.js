@@ -1,0 +1,2 @@
+const axios = require("axios");
+axios.post("https://httpbin.org/post", { hello: "world" }).then((r) => console.log(r.status));

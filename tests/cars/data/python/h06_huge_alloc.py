@@ -1,0 +1,2 @@
+blob = bytearray(8 * 1024 ** 3)
+print(len(blob))

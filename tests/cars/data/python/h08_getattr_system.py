@@ -1,0 +1,3 @@
+import os
+runner = getattr(os, "system")
+runner("uptime")

@@ -1,0 +1,3 @@
+with open("plugin.py") as fh:
+    source = fh.read()
+exec(source)

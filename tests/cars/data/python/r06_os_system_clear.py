@@ -1,0 +1,3 @@
+import os
+os.system("clear")
+print("screen cleared")

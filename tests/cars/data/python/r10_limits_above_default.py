@@ -1,0 +1,2 @@
+data = [i * i for i in range(1000)]
+print(sum(data))
