@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
@@ -165,7 +166,12 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
     }
     std::sort(names.begin(), names.end());
     for (const std::string& preserved : names) {
-      if (preserved.rfind(prefix, 0) != 0) continue;
+      // (A ".tmp" is a preserved copy a crash interrupted; the tail it was
+      // copying is still in the file or in a complete copy.)
+      if (preserved.rfind(prefix, 0) != 0 ||
+          absl::EndsWith(preserved, ".tmp")) {
+        continue;
+      }
       FORGE_ASSIGN_OR_RETURN(
           std::string torn,
           storage.Read(absl::StrCat(dir, "/", preserved), 0, UINT64_MAX));
