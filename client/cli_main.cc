@@ -23,6 +23,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cars/format_assessment.h"
 #include "client/exec_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -47,6 +48,7 @@ using ::forge::exec::v1::ExecuteEvent;
 constexpr char kUsage[] =
     "forge-exec: run code in forge-execd's sandboxes\n\n"
     "  forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]\n"
+    "  forge-exec assess [--runtime R] FILE|-\n"
     "  forge-exec runtimes\n\n"
     "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n";
 
@@ -177,6 +179,46 @@ int Run(ExecClient& client, const std::vector<std::string>& positional) {
   return exit_code;
 }
 
+int Assess(ExecClient& client, const std::vector<std::string>& positional) {
+  if (positional.size() < 2) {
+    std::cerr << "forge-exec assess: which file? (use - for standard input)\n"
+              << kUsage;
+    return 2;
+  }
+  const std::string& path = positional[1];
+  absl::StatusOr<std::string> code = ReadFileOrStdin(path);
+  if (!code.ok()) {
+    std::cerr << "forge-exec: " << code.status().message() << "\n";
+    return 2;
+  }
+  std::string runtime = absl::GetFlag(FLAGS_runtime);
+  if (runtime.empty()) {
+    absl::StatusOr<std::string> inferred = client.RuntimeForFile(path);
+    if (!inferred.ok()) {
+      std::cerr << "forge-exec: " << inferred.status().message() << "\n";
+      return 2;
+    }
+    runtime = *inferred;
+  }
+  forge::exec::v1::AssessRequest request;
+  request.set_runtime(runtime);
+  request.set_code(*code);
+  absl::StatusOr<forge::exec::v1::RiskAssessment> assessment =
+      client.Assess(request);
+  if (!assessment.ok()) {
+    std::cerr << "forge-exec: "
+              << absl::StatusCodeToString(assessment.status().code()) << ": "
+              << assessment.status().message() << "\n";
+    return 125;
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    PrintJson(*assessment);
+  } else {
+    std::cout << forge::cars::FormatAssessment(*assessment);
+  }
+  return 0;
+}
+
 int Runtimes(ExecClient& client) {
   absl::StatusOr<forge::exec::v1::ListRuntimesResponse> runtimes =
       client.ListRuntimes();
@@ -217,6 +259,7 @@ int Main(int argc, char** argv) {
   const std::string& command = positional[0];
   if (command == "run") return Run(client, positional);
   if (command == "runtimes") return Runtimes(client);
+  if (command == "assess") return Assess(client, positional);
   std::cerr << "forge-exec: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

@@ -44,6 +44,10 @@ absl::Status ParseInto(absl::string_view text, absl::string_view source,
 
 void ResolveRelativePaths(ServerConfig& config,
                           const std::string& project_dir) {
+  if (!config.cars_rules_path().empty() && config.cars_rules_path()[0] != '/') {
+    config.set_cars_rules_path(
+        absl::StrCat(project_dir, "/", config.cars_rules_path()));
+  }
   for (auto& runtime : *config.mutable_runtimes()) {
     if (!runtime.binary().empty() && runtime.binary()[0] != '/') {
       runtime.set_binary(absl::StrCat(project_dir, "/", runtime.binary()));

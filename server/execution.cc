@@ -90,17 +90,48 @@ void Execution::Start() {
   if (!job.ok()) return FinishEarly(ToGrpcStatus(job.status()));
   job_ = std::move(*job);
   limits_ = ResolveLimits(request_.limits(), context_.config);
+  absl::StatusOr<cars::Assessment> assessed =
+      context_.assessor.Assess(cars::InputFromRequest(request_, /*tenant=*/""));
+  if (!assessed.ok()) return FinishEarly(ToGrpcStatus(assessed.status()));
+  const forge::exec::v1::PolicyAction action = assessed->action;
+  context_.log->info(
+      "execution_id={} event=assessed level={} score={:.2f} action={} "
+      "findings={}",
+      id_, forge::exec::v1::RiskLevel_Name(assessed->assessment.level()),
+      assessed->assessment.score(), forge::exec::v1::PolicyAction_Name(action),
+      assessed->assessment.findings_size());
 
   // Accepted goes first on the stream: the request is admitted (maybe still
   // queued for a slot) from here on and always ends with `finished`.
+  bool gated = false;
   {
     absl::MutexLock lock(&mutex_);
     QueuedEvent accepted;
     auto* event = accepted.event.mutable_accepted();
     event->set_execution_id(id_);
-    event->set_action(forge::exec::v1::POLICY_ACTION_AUTO_APPROVE);
+    *event->mutable_assessment() = assessed->assessment;
+    event->set_action(action);
     Enqueue(std::move(accepted));
+    // CARS is a gate in front of the sandbox: blocked code never runs, and
+    // code that needs a person's approval waits for it (re-submission with
+    // an approval token once approvals exist).
+    if (action == forge::exec::v1::POLICY_ACTION_BLOCK) {
+      EndWithoutRunning(
+          forge::exec::v1::OUTCOME_BLOCKED,
+          absl::StrCat(
+              "blocked by policy: risk ",
+              forge::exec::v1::RiskLevel_Name(assessed->assessment.level()),
+              " (score ", absl::StrFormat("%.2f", assessed->assessment.score()),
+              ")"));
+    } else if (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL) {
+      EndWithoutRunning(forge::exec::v1::OUTCOME_APPROVAL_PENDING,
+                        "a person must approve this execution before it runs");
+    }
+    if (finished_enqueued_) {
+      gated = true;
+    }
   }
+  if (gated) return Drive();
   absl::Status admitted = context_.admission.Request(
       [self = shared_from_this()](absl::Duration queued) {
         self->OnAdmitted(queued);

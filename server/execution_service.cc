@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "server/execution.h"
+#include "server/grpc_status.h"
+#include "server/request_validation.h"
 
 namespace forge::server {
 namespace {
@@ -88,10 +90,30 @@ grpc::ServerUnaryReactor* ExecutionService::ListRuntimes(
 }
 
 grpc::ServerUnaryReactor* ExecutionService::Assess(
-    grpc::CallbackServerContext* call, const forge::exec::v1::AssessRequest*,
-    forge::exec::v1::RiskAssessment*) {
-  return Unimplemented(
-      call, "Assess: the CARS risk assessor is not wired into this server yet");
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::AssessRequest* request,
+    forge::exec::v1::RiskAssessment* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  // The same checks as Execute for the fields the two share.
+  forge::exec::v1::ExecuteRequest as_execute;
+  as_execute.set_runtime(request->runtime());
+  as_execute.set_code(request->code());
+  as_execute.set_network(request->network());
+  *as_execute.mutable_limits() = request->limits();
+  absl::Status valid = ValidateExecuteRequest(as_execute, context_.config);
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  absl::StatusOr<cars::Assessment> assessed =
+      context_.assessor.Assess(cars::InputFromRequest(*request, /*tenant=*/""));
+  if (!assessed.ok()) {
+    reactor->Finish(ToGrpcStatus(assessed.status()));
+    return reactor;
+  }
+  *response = std::move(assessed->assessment);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ExecutionService::ListApprovals(

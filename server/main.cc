@@ -16,12 +16,15 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "cars/assessor.h"
+#include "cars/rules_file.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
 #include "server/config.h"
+#include "server/embedded_config.h"
 #include "server/execution_service.h"
 #include "server/logging.h"
 #include "server/output_pump.h"
@@ -62,6 +65,16 @@ std::string FindLauncher(const ServerConfig& config) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return absl::StrCat(dir, "/forge-launcher");
+}
+
+// The configured CARS policy; limits above the server's defaults count as
+// risk unless the policy names other reference limits.
+forge::exec::v1::CarsPolicy CarsPolicyFor(const ServerConfig& config) {
+  forge::exec::v1::CarsPolicy policy = config.cars();
+  if (!policy.has_default_limits()) {
+    *policy.mutable_default_limits() = config.default_limits();
+  }
+  return policy;
 }
 
 int Fail(const std::string& what, const absl::Status& status) {
@@ -121,13 +134,28 @@ int Run(int argc, char** argv) {
   if (!launcher.ok()) return Fail("launcher", launcher.status());
   log->info("event=launcher_started path={} pid={}", launcher_path,
             (*launcher)->launcher_pid());
+  absl::StatusOr<forge::exec::v1::CarsRuleSet> rules =
+      config.cars_rules_path().empty()
+          ? cars::ParseRuleSet(kEmbeddedCarsRules)
+          : cars::LoadRuleSetFile(config.cars_rules_path());
+  if (!rules.ok()) return Fail("CARS rules", rules.status());
+  absl::StatusOr<std::unique_ptr<cars::Assessor>> assessor =
+      cars::Assessor::Create(*rules, CarsPolicyFor(config));
+  if (!assessor.ok()) return Fail("CARS policy", assessor.status());
+  log->info("event=cars_ready rules={} policy_version={}", rules->rules_size(),
+            (*assessor)->policy_version());
   absl::StatusOr<std::unique_ptr<OutputPump>> pump = OutputPump::Create();
   if (!pump.ok()) return Fail("output pump", pump.status());
   Admission admission(config.admission().max_concurrent(),
                       config.admission().max_queued());
 
-  ServiceContext context{config, **runtimes, **launcher,
-                         **pump, admission,  ComponentLogger("execution")};
+  ServiceContext context{config,
+                         **runtimes,
+                         **launcher,
+                         **pump,
+                         admission,
+                         **assessor,
+                         ComponentLogger("execution")};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);

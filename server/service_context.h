@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "cars/assessor.h"
 #include "forge/exec/v1/config.pb.h"
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
@@ -21,6 +22,7 @@ struct ServiceContext {
   sandbox::LauncherClient& launcher;
   OutputPump& pump;
   Admission& admission;
+  const cars::Assessor& assessor;
   std::shared_ptr<spdlog::logger> log;
 };
 

@@ -51,9 +51,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (::mkdtemp(dir_template) == nullptr) return absl::InternalError("mkdtemp");
   server->dir_ = dir_template;
   const std::string config_path = server->dir_ + "/config.textproto";
-  std::ofstream(config_path)
-      << "listen: \"127.0.0.1:0\"\nmetrics_listen: \"\"\n"
-      << config_text;
+  std::string overlay = "listen: \"127.0.0.1:0\"\nmetrics_listen: \"\"\n";
+  if (config_text.find("cars {") == std::string::npos) {
+    overlay +=
+        "cars { high_action: POLICY_ACTION_APPROVE_WITH_LOG "
+        "critical_action: POLICY_ACTION_APPROVE_WITH_LOG }\n";
+  }
+  std::ofstream(config_path) << overlay << config_text;
   const std::string binary = BuildDir() + "/server/forge-execd";
   std::vector<std::string> args = {binary, "--config", config_path};
   for (const std::string& flag : extra_flags) args.push_back(flag);

@@ -23,6 +23,11 @@ class ServerProcess {
   // Starts forge-execd with the embedded defaults overlaid by `config_text`
   // (textproto) and waits until it listens. The listen address is always
   // 127.0.0.1:0.
+  //
+  // Unless `config_text` sets `cars { ... }` itself, CARS runs with every
+  // level's action APPROVE_WITH_LOG: tests of the sandbox must reach the
+  // sandbox even with code CARS would gate (CARS is a gate, not the
+  // boundary). Tests of the gate set their own policy.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::string& config_text = "",
       const std::vector<std::string>& extra_flags = {});
