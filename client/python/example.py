@@ -47,8 +47,12 @@ def main() -> None:
         print("bash said", repr(result.stdout))
 
         # Limits are typed outcomes, not errors.
-        spin = client.run("bash", "while :; do :; done", limits=Limits(wall_time=0.5))
-        print(f"spin: {spin.outcome} ({spin.message})")
+        slow = client.run("bash", "sleep 30", limits=Limits(wall_time=0.5))
+        print(f"sleep: {slow.outcome} ({slow.message})")
+
+        # So is a policy decision: code CARS rates HIGH waits for a person.
+        gated = client.run("bash", "while :; do :; done", limits=Limits(wall_time=0.5))
+        print(f"busy loop: {gated.outcome} {gated.approval_id}")
 
         # Calls that never became an execution raise ForgeExecError.
         try:

@@ -76,10 +76,25 @@ class PythonClientTest(unittest.TestCase):
         self.assertEqual(result.stdout, "42\n")
 
     def test_wall_time_limit_is_an_outcome(self):
-        result = self.client.run("bash", "while :; do :; done",
-                                 limits=Limits(wall_time=0.3))
+        result = self.client.run("bash", "sleep 30", limits=Limits(wall_time=0.3))
         self.assertEqual(result.outcome, "OUTCOME_WALL_TIMEOUT")
         self.assertNotEqual(result.message, "")
+
+    def test_gated_code_is_a_result_not_an_error(self):
+        # CARS rates an unbounded loop HIGH: the default policy holds it for
+        # approval (a server without CARS runs it into the wall clock).
+        result = self.client.run("bash", "while :; do :; done",
+                                 limits=Limits(wall_time=0.3))
+        kinds = [event.WhichOneof("event") for event in result.events]
+        if result.outcome == "OUTCOME_APPROVAL_PENDING":
+            self.assertEqual(result.action, "POLICY_ACTION_REQUIRE_APPROVAL")
+            self.assertNotEqual(result.message, "")
+            self.assertNotIn("started", kinds)
+            self.assertEqual(result.stdout, "")
+        else:
+            self.assertEqual(result.outcome, "OUTCOME_WALL_TIMEOUT")
+            self.assertIn("started", kinds)
+        self.assertEqual(kinds[-1], "finished")
 
     def test_limit_above_server_maximum_is_invalid_argument(self):
         with self.assertRaises(ForgeExecError) as raised:

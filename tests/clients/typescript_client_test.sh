@@ -53,6 +53,7 @@ esac
 grep -q '^health: SERVING$' example.out
 grep -q '^python said "hello from python\\n"; OUTCOME_EXITED exit_code=3$' example.out
 grep -q '^finished: OUTCOME_EXITED exit_code=0$' example.out
-grep -q '^spin: OUTCOME_WALL_TIMEOUT' example.out
+grep -q '^sleep: OUTCOME_WALL_TIMEOUT' example.out
+grep -Eq '^busy loop: OUTCOME_(APPROVAL_PENDING|WALL_TIMEOUT)' example.out
 grep -q '^refused: INVALID_ARGUMENT: ' example.out
 echo "PASS: typescript client ($engine)"

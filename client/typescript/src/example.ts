@@ -34,8 +34,12 @@ try {
   }
 
   // Limits are typed outcomes, not errors.
-  const spin = await client.run("bash", "while :; do :; done", { limits: { wallTimeMs: 500 } });
-  console.log(`spin: ${spin.outcome} (${spin.message})`);
+  const slow = await client.run("bash", "sleep 30", { limits: { wallTimeMs: 500 } });
+  console.log(`sleep: ${slow.outcome} (${slow.message})`);
+
+  // So is a policy decision: code CARS rates HIGH waits for a person.
+  const gated = await client.run("bash", "while :; do :; done", { limits: { wallTimeMs: 500 } });
+  console.log(`busy loop: ${gated.outcome} ${gated.approvalId}`);
 
   // Calls that never became an execution reject with ForgeExecError.
   try {

@@ -71,9 +71,25 @@ test("typescript runs too", async () => {
 });
 
 test("a wall-clock limit is an outcome, not an error", async () => {
-  const result = await client.run("bash", "while :; do :; done", { limits: { wallTimeMs: 300 } });
+  const result = await client.run("bash", "sleep 30", { limits: { wallTimeMs: 300 } });
   assert.equal(result.outcome, "OUTCOME_WALL_TIMEOUT");
   assert.notEqual(result.message, "");
+});
+
+test("code the policy gates is a result, not an error", async () => {
+  // CARS rates an unbounded loop HIGH: the default policy holds it for
+  // approval (a server without CARS runs it into the wall clock).
+  const result = await client.run("bash", "while :; do :; done", { limits: { wallTimeMs: 300 } });
+  const kinds = result.events.map((event) => event.event);
+  if (result.outcome === "OUTCOME_APPROVAL_PENDING") {
+    assert.equal(result.action, "POLICY_ACTION_REQUIRE_APPROVAL");
+    assert.notEqual(result.message, "");
+    assert.ok(!kinds.includes("started"), kinds.join(","));
+  } else {
+    assert.equal(result.outcome, "OUTCOME_WALL_TIMEOUT");
+    assert.ok(kinds.includes("started"), kinds.join(","));
+  }
+  assert.equal(kinds.at(-1), "finished");
 });
 
 test("an invalid request rejects with ForgeExecError INVALID_ARGUMENT naming the field", async () => {
