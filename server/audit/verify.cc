@@ -68,23 +68,36 @@ uint64_t FirstSequence(const std::string& data) {
 
 VerifyReport VerifyLogFiles(const std::vector<std::string>& paths,
                             const std::vector<std::string>& trusted_keys) {
+  std::vector<LogContent> contents;
+  for (const std::string& path : paths) {
+    auto data = ReadWholeFile(path);
+    if (!data.ok()) {
+      VerifyReport report;
+      report.subject = absl::StrCat("log file ", path);
+      ChainVerifier(trusted_keys, &report)
+          .Fail(Location{path}, std::string(data.status().message()));
+      return report;
+    }
+    contents.push_back(LogContent{path, std::move(*data)});
+  }
+  return VerifyLogContents(std::move(contents), trusted_keys);
+}
+
+VerifyReport VerifyLogContents(std::vector<LogContent> contents,
+                               const std::vector<std::string>& trusted_keys) {
   VerifyReport report;
-  report.subject = paths.size() == 1 ? absl::StrCat("log file ", paths[0])
-                                     : absl::StrCat(paths.size(), " log files");
+  report.subject = contents.size() == 1
+                       ? absl::StrCat("log file ", contents[0].name)
+                       : absl::StrCat(contents.size(), " log files");
   ChainVerifier chain(trusted_keys, &report);
-  if (paths.empty()) {
+  if (contents.empty()) {
     chain.Fail({}, "no log files given");
     return report;
   }
   std::vector<LoadedFile> files;
-  for (const std::string& path : paths) {
-    auto data = ReadWholeFile(path);
-    if (!data.ok()) {
-      chain.Fail(Location{path}, std::string(data.status().message()));
-      return report;
-    }
-    LoadedFile file{path, std::move(*data)};
-    file.declared_first = ParseLogFileName(BaseName(path));
+  for (LogContent& content : contents) {
+    LoadedFile file{content.name, std::move(content.data)};
+    file.declared_first = ParseLogFileName(BaseName(content.name));
     file.first_sequence =
         file.declared_first.value_or(FirstSequence(file.data));
     files.push_back(std::move(file));

@@ -29,6 +29,17 @@ namespace forge::audit {
 VerifyReport VerifyLogFiles(const std::vector<std::string>& paths,
                             const std::vector<std::string>& trusted_keys);
 
+// One log file's name (its last path component names its first sequence)
+// and bytes.
+struct LogContent {
+  std::string name;
+  std::string data;
+};
+
+// VerifyLogFiles on contents already in memory.
+VerifyReport VerifyLogContents(std::vector<LogContent> contents,
+                               const std::vector<std::string>& trusted_keys);
+
 // Verifies an evidence pack: every record re-hashes; records and links
 // together form a gap-free chain from the execution's first record to the
 // signed head; the signature over the head verifies with the pack's public

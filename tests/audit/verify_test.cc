@@ -126,7 +126,7 @@ TEST_F(VerifyTest, EverySingleByteChangeIsDetected) {
   for (size_t i = 0; i < data.size(); ++i) {
     std::string changed = data;
     changed[i] ^= 0x01;
-    VerifyReport report = VerifyData(changed);
+    VerifyReport report = VerifyLogContents({{LogFileName(1), changed}}, {});
     ASSERT_FALSE(report.ok)
         << "byte " << i << " ('" << data[i] << "') changed undetected";
     ASSERT_TRUE(report.problem.has_value());
