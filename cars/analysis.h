@@ -26,6 +26,8 @@ struct SinkInfo {
   uint32_t payload_arg = 0;
   // The payload is the last positional argument.
   bool payload_is_last = false;
+  // Only a string payload is code (setTimeout("...") vs setTimeout(fn)).
+  bool string_payload_only = false;
 };
 
 // Rule-derived knowledge about calls that the analyses need while walking.

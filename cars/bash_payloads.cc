@@ -220,6 +220,90 @@ void BashWalker::WrittenCode(size_t begin, size_t end) {
   }
 }
 
+// curl -o F / wget -O F / curl > F, and later F run (./F, bash F, source F):
+// the program runs what it downloaded.
+void BashWalker::DownloadedFiles() {
+  const std::vector<BashCommand>& cmds = script_.commands;
+  std::vector<std::string> files;
+  auto normal = [](std::string path) {
+    while (absl::StartsWith(path, "./")) path.erase(0, 2);
+    return path;
+  };
+  auto base = [](const std::string& path) { return CommandBaseName(path); };
+  for (const BashCommand& c : cmds) {
+    if (c.words.empty()) continue;
+    const size_t at = CommandIndex(c, false);
+    const std::string name = CommandBaseName(c.words[at].text);
+    if (context_.knowledge->IsDownload(Language::kBash, name)) {
+      std::string url;
+      for (size_t i = at + 1; i < c.words.size(); ++i) {
+        const std::string& w = c.words[i].text;
+        if ((w == "-o" || w == "-O" || w == "--output" ||
+             w == "--output-document") &&
+            i + 1 < c.words.size() && !(name == "curl" && w == "-O")) {
+          files.push_back(normal(c.words[++i].text));
+        } else if (absl::StartsWith(w, "--output-document=") ||
+                   absl::StartsWith(w, "--output=")) {
+          files.push_back(normal(w.substr(w.find('=') + 1)));
+        } else if (absl::StrContains(w, "://")) {
+          url = w;
+        }
+      }
+      for (const BashRedirect& r : c.redirects) {
+        if (r.op == ">" || r.op == ">>") files.push_back(normal(r.target.text));
+      }
+      // wget URL and curl -O keep the remote file name.
+      if (!url.empty()) files.push_back(base(url));
+      continue;
+    }
+    if (files.empty()) continue;
+    std::string target;
+    if (name == "source" || name == "." || IsInterpreter(name)) {
+      for (size_t i = at + 1; i < c.words.size(); ++i) {
+        if (!absl::StartsWith(c.words[i].text, "-")) {
+          target = c.words[i].text;
+          break;
+        }
+      }
+    } else {
+      target = c.words[at].text;
+    }
+    if (target.empty()) continue;
+    target = normal(target);
+    for (const std::string& f : files) {
+      if (f.empty() || f == "-" || f == "/dev/null") continue;
+      if (target == f ||
+          (target.find('/') != std::string::npos && base(target) == base(f)) ||
+          (f.find('/') != std::string::npos && target == base(f) &&
+           name != target)) {
+        Detect("downloaded_file_executed", c.words[at].token,
+               absl::StrCat("runs ", target, ", which the program downloaded"));
+        break;
+      }
+    }
+  }
+}
+
+// PROMPT_COMMAND=... and trap '...' SIG hold code the shell runs later.
+void BashWalker::DeferredCode(const BashCommand& cmd, size_t at,
+                              const std::string& name) {
+  auto assignment = [&](const BashWord& w) {
+    if (absl::StartsWith(w.text, "PROMPT_COMMAND=") ||
+        absl::StartsWith(w.text, "BASH_ENV=")) {
+      Sink("bash",
+           BashWord{w.text.substr(w.text.find('=') + 1), w.flags, w.token},
+           w.token);
+    }
+  };
+  for (const BashWord& w : cmd.assignments) assignment(w);
+  if (name == "export" || name == "declare" || name == "readonly") {
+    for (size_t i = at + 1; i < cmd.words.size(); ++i) assignment(cmd.words[i]);
+  }
+  if (name == "trap" && at + 2 < cmd.words.size()) {
+    Sink("bash", cmd.words[at + 1], cmd.words[at].token);
+  }
+}
+
 bool BashWalker::ContainsDownload(absl::string_view text) {
   text = text.substr(0, 4096);
   std::vector<absl::string_view> pieces = {text};
@@ -303,10 +387,12 @@ void BashWalker::Loops() {
       const BashCommand& cmd = cmds[i];
       if (cmd.words.empty()) continue;
       const std::string name = CommandBaseName(cmd.words[0].text);
-      if (name == "break" || name == "exit" || name == "return" ||
-          name == "sleep" || name == "read" || name == "wait" ||
-          name == "select" || name == "inotifywait" || name == "nc" ||
-          name == "curl" || name == "wget") {
+      // A backgrounded sleep or read does not make the loop wait.
+      if (!cmd.background &&
+          (name == "break" || name == "exit" || name == "return" ||
+           name == "sleep" || name == "read" || name == "wait" ||
+           name == "select" || name == "inotifywait" || name == "nc" ||
+           name == "curl" || name == "wget")) {
         exits = true;
       }
       if (cmd.background ||
@@ -315,7 +401,8 @@ void BashWalker::Loops() {
         spawned = name;
       }
     }
-    if (spawns && loop.infinite && !exits) {
+    constexpr double kFlood = 10000;
+    if (spawns && (loop.infinite || loop.iterations >= kFlood) && !exits) {
       Detect("fork_bomb", loop.token,
              absl::StrCat("starts ", spawned,
                           " in the background in a loop that never ends"));

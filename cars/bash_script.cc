@@ -1,10 +1,13 @@
 #include "cars/bash_script.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -208,8 +211,13 @@ class ScriptBuilder {
     } else if (word == "done" && !loops_.empty()) {
       const OpenLoop loop = loops_.back();
       loops_.pop_back();
-      script_->loops.push_back(
-          {loop.token, loop.infinite, loop.body_begin, commands().size()});
+      BashLoop done;
+      done.token = loop.token;
+      done.infinite = loop.infinite;
+      done.iterations = loop.iterations;
+      done.body_begin = loop.body_begin;
+      done.body_end = commands().size();
+      script_->loops.push_back(done);
     } else if (word == "{") {
       braces_.push_back(
           {pending_function_, pending_function_token_, commands().size()});
@@ -246,14 +254,40 @@ class ScriptBuilder {
     if (k + 1 >= tokens.size() || tokens[k + 1].value != "in") return;
     std::vector<std::string> values;
     uint32_t flags = kFoldFromVariable;
+    double iterations = 0;
     for (k += 2; k < tokens.size() && tokens[k].kind == TokenKind::kWord &&
                  values.size() < 64;
          ++k) {
       BashWord w = Expand(static_cast<int>(k));
+      iterations += Iterations(w.text);
       values.push_back(w.text);
       flags |= w.flags;
     }
     (*vars_)[name] = BashValue{absl::StrJoin(values, " "), flags};
+    if (!loops_.empty()) loops_.back().iterations = iterations;
+  }
+
+  // How many values a for-list word stands for: {1..N} and $(seq [A] N)
+  // count their range, anything else one.
+  static double Iterations(const std::string& word) {
+    double a = 0;
+    double b = 0;
+    if (std::sscanf(word.c_str(), "{%lf..%lf}", &a, &b) == 2)
+      return std::fabs(b - a) + 1;
+    if (absl::StartsWith(word, "$(seq ") || absl::StartsWith(word, "`seq ")) {
+      std::vector<std::string> parts =
+          absl::StrSplit(word.substr(6), ' ', absl::SkipEmpty());
+      double n = 0;
+      for (const std::string& p : parts) {
+        double v;
+        std::string clean = p;
+        while (!clean.empty() && (clean.back() == ')' || clean.back() == '`'))
+          clean.pop_back();
+        if (absl::SimpleAtod(clean, &v)) n = v;
+      }
+      return std::max(n, 1.0);
+    }
+    return 1;
   }
 
   struct OpenLoop {
@@ -263,6 +297,7 @@ class ScriptBuilder {
     bool conditional;
     bool infinite = false;
     size_t body_begin = 0;
+    double iterations = 0;
   };
   struct OpenBrace {
     std::string function;

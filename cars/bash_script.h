@@ -42,6 +42,7 @@ struct BashCommand {
 struct BashLoop {
   int token = -1;         // the while/until/for keyword
   bool infinite = false;  // while true, until false, for ((;;))
+  double iterations = 0;  // for-loops over {1..N} or $(seq N): about N
   size_t body_begin = 0;  // command indices [body_begin, body_end)
   size_t body_end = 0;
 };

@@ -76,6 +76,7 @@ void BashWalker::Run() {
     begin = end;
   }
   WrittenCode(0, cmds.size());
+  DownloadedFiles();
   Substitutions();
   Loops();
   Functions();
@@ -189,6 +190,7 @@ void BashWalker::Command(const BashCommand& cmd) {
             TokenAt(w.token), w.flags, {});
   }
   if (cmd.words.empty()) {
+    DeferredCode(cmd, 0, "");
     if (!cmd.redirects.empty()) {
       AddFact(FactKind::kCommand, CommandText(cmd, 0), TokenAt(cmd.first_token),
               0, {});
@@ -224,6 +226,7 @@ void BashWalker::Command(const BashCommand& cmd) {
             cmd.words[i].flags, {name});
   }
   InlineScripts(cmd, at, name);
+  DeferredCode(cmd, at, name);
 }
 
 // Commands inside $( ... ), ` ... `, <( ... ) keep their real positions.

@@ -44,6 +44,8 @@ class BashWalker {
   void InlineScripts(const BashCommand& cmd, size_t at,
                      const std::string& name);
   void WrittenCode(size_t begin, size_t end);
+  void DownloadedFiles();
+  void DeferredCode(const BashCommand& cmd, size_t at, const std::string& name);
   bool ContainsDownload(absl::string_view text);
   void Sink(const std::string& interpreter, const BashWord& payload, int token);
   void Payload(const std::string& interpreter, const std::string& text,

@@ -310,7 +310,17 @@ bool FoldBuiltins::Call(ExpressionEvaluator& ev, const std::string& chain,
     case Builtin::kImport: {
       const FoldedValue module = arg(0);
       const uint32_t hidden =
-          (module.flags & kFoldHiddenMask) | (callee_flags & kFoldHiddenMask);
+          (module.flags & kFoldHiddenMask) |
+          (callee_flags & (kFoldHiddenMask | kFoldComputedName));
+      // import_module(f"plugins.{name}"): a module of a fixed package.
+      const size_t brace =
+          module.IsString() ? module.str.find('{') : std::string::npos;
+      if (module.IsString() && module.Has(kFoldPartial) &&
+          brace != std::string::npos && brace > 1 &&
+          module.str[brace - 1] == '.') {
+        *out = FoldedValue::Unknown(module.flags & kCarried);
+        return true;
+      }
       if (module.IsString() && !module.Has(kFoldPartial)) {
         std::string name = module.str;
         if (absl::StartsWith(name, "node:")) name.erase(0, 5);

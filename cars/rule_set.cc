@@ -90,7 +90,9 @@ const std::vector<std::string>& KnownAnalyses() {
                                    "huge_allocation",
                                    "input_too_complex",
                                    "obfuscated_identifiers",
-                                   "variable_command"};
+                                   "variable_command",
+                                   "string_code_executed",
+                                   "downloaded_file_executed"};
   return *names;
 }
 
@@ -288,6 +290,7 @@ SinkInfo RuleSet::SinkFor(Language language, absl::string_view chain) const {
                                                              : SinkKind::kShell;
   info.payload_arg = rule.payload_arg();
   info.payload_is_last = rule.payload_is_last();
+  info.string_payload_only = rule.string_payload_only();
   return info;
 }
 

@@ -22,13 +22,34 @@ std::string Describe(uint32_t flags) {
   return "a computed value";
 }
 
+// Quotes an argv item for a shell command line when it needs it.
+std::string ShellQuote(const std::string& word) {
+  if (!word.empty() &&
+      word.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+          "0123456789_./:=@%+,-{}?") == std::string::npos) {
+    return word;
+  }
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  out += "'";
+  return out;
+}
+
+// A payload as text: a string as is; a list (argv) as a shell command line.
 std::string ValueText(const FoldedValue& v) {
   if (v.IsString()) return v.str;
   if (!v.IsList()) return "";
   std::vector<std::string> parts;
   for (const FoldedValue& item : v.items) {
     if (item.IsString()) {
-      parts.push_back(item.str);
+      parts.push_back(ShellQuote(item.str));
     } else if (item.IsNumber()) {
       parts.push_back(absl::StrFormat("%g", item.number));
     } else {
@@ -258,6 +279,7 @@ void ScriptWalker::OnCall(
       AddFact(FactKind::kString, v.str, arg.begin, v.flags, context);
     }
   }
+  WriteModeOpen(call);
   const SinkInfo sink = context_.knowledge->SinkFor(language_, call.chain);
   if (sink.kind != SinkKind::kNone) OnSink(call, sink);
 }
@@ -289,11 +311,37 @@ void ScriptWalker::OnSink(const CallSite& call, const SinkInfo& sink) {
   }
   if (payload == nullptr) return;
   FoldedValue v = eval_.Fold(payload->begin, payload->end);
+  if (sink.string_payload_only) {
+    // setTimeout("code") evaluates strings; functions are ordinary callbacks.
+    if (!v.IsString()) return;
+    Detect("string_code_executed", call.name_token,
+           absl::StrCat(call.chain, "() evaluates a string as code"));
+  }
   const uint32_t flags =
       v.flags | eval_.RangeFlags(payload->begin, payload->end);
   std::string text = ValueText(v);
   if (sink.kind == SinkKind::kShell && extra != nullptr) {
-    const FoldedValue more = eval_.Fold(extra->begin, extra->end);
+    int begin = extra->begin;
+    int end = extra->end;
+    // Options objects: spawn(cmd, { args: [...] }) as in Deno.Command.
+    if (view_.IsOp(begin, "{")) {
+      const int close = std::min(view_.Partner(begin), end);
+      for (int k = begin + 1; k + 1 < close; ++k) {
+        if (view_.IsKind(k, TokenKind::kIdentifier) &&
+            view_[k].value == "args" && view_.IsOp(k + 1, ":")) {
+          begin = k + 2;
+          end = begin;
+          while (end < close && !view_.IsOp(end, ",")) {
+            const int partner = view_.Partner(end);
+            end = partner > end ? partner + 1 : end + 1;
+          }
+          break;
+        }
+        const int partner = view_.Partner(k);
+        if (partner > k) k = partner;
+      }
+    }
+    const FoldedValue more = eval_.Fold(begin, end);
     if (more.IsList()) absl::StrAppend(&text, " ", ValueText(more));
   }
   const std::string what = absl::StrCat(call.chain, "() runs ");
@@ -328,6 +376,36 @@ void ScriptWalker::OnSink(const CallSite& call, const SinkInfo& sink) {
   inner.origin = Where(call.name_token);
   AnalyzeSource(sink.kind == SinkKind::kCode ? language_ : Language::kBash,
                 text, inner, out_);
+}
+
+void ScriptWalker::WriteModeOpen(const CallSite& call) {
+  if (call.chain != "open" && call.chain != "io.open" &&
+      call.chain != "codecs.open" &&
+      call.chain.find(".open") == std::string::npos) {
+    return;
+  }
+  const std::vector<Argument> args = eval_.Arguments(call.open);
+  const Argument* path = nullptr;
+  const Argument* mode = nullptr;
+  int positional = 0;
+  for (const Argument& arg : args) {
+    if (arg.name == "mode") mode = &arg;
+    if (arg.name == "file") path = &arg;
+    if (!arg.name.empty()) continue;
+    if (positional == 0 && call.chain.find(".open") == std::string::npos)
+      path = &arg;
+    if (positional == (call.chain.find(".open") == std::string::npos ? 1 : 0))
+      mode = &arg;
+    ++positional;
+  }
+  if (mode == nullptr) return;
+  const FoldedValue m = eval_.Fold(mode->begin, mode->end);
+  if (!m.IsString() || m.str.find_first_of("wax+") == std::string::npos) return;
+  // Path(...).open("w"): the receiver carries the path (ReceiverSite).
+  if (path == nullptr) return;
+  const FoldedValue p = eval_.Fold(path->begin, path->end);
+  if (p.IsString())
+    AddFact(FactKind::kString, p.str, path->begin, p.flags, {"write_file"});
 }
 
 double ScriptWalker::NumberIn(int begin, int end) {

@@ -92,6 +92,8 @@ class ScriptWalker {
   void OnCall(const CallSite& call,
               const std::vector<std::pair<int, std::string>>& stack);
   void OnSink(const CallSite& call, const SinkInfo& sink);
+  // open(path, "w"/"a"/"x"/"+"): reports the path as written ("write_file").
+  void WriteModeOpen(const CallSite& call);
   bool ChainStart(int i) const;
   // Disguised and machine-generated identifiers.
   void IdentifierChecks();

@@ -32,6 +32,14 @@ std::string SourceDir() {
   return dir != nullptr ? dir : ".";
 }
 
+// The labelled set: tests/cars/data, or another directory in the same format
+// (labels.jsonl beside the snippets) named by FORGE_CARS_DEVSET, for
+// evaluating on a held-out set.
+std::string DataDir() {
+  const char* dir = std::getenv("FORGE_CARS_DEVSET");
+  return dir != nullptr ? dir : SourceDir() + "/tests/cars/data";
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
@@ -71,7 +79,7 @@ TEST(DevSetTest, MeetsTargets) {
   auto assessor = Assessor::Create(*rules, EvaluationPolicy());
   ASSERT_TRUE(assessor.ok()) << assessor.status();
 
-  std::ifstream labels(SourceDir() + "/tests/cars/data/labels.jsonl");
+  std::ifstream labels(DataDir() + "/labels.jsonl");
   ASSERT_TRUE(labels.good());
   Rate benign_fp, mention_fp, under_call, gated, blocked;
   std::map<std::string, Rate> fp_by_language, gated_by_language;
@@ -87,7 +95,7 @@ TEST(DevSetTest, MeetsTargets) {
     const std::string file = label["file"];
     const std::string runtime = label["runtime"];
     const std::string category = label["category"];
-    const std::string code = ReadFile(SourceDir() + "/tests/cars/data/" + file);
+    const std::string code = ReadFile(DataDir() + "/" + file);
     ASSERT_FALSE(code.empty()) << file;
     AssessmentInput input;
     input.runtime = runtime;
@@ -201,7 +209,9 @@ TEST(DevSetTest, MeetsTargets) {
   std::printf("%s\n", report.c_str());
   for (const std::string& p : problems) std::printf("--- %s\n", p.c_str());
 
-  EXPECT_GE(entries, 200);
+  if (std::getenv("FORGE_CARS_DEVSET") == nullptr) {
+    EXPECT_GE(entries, 200);
+  }
   EXPECT_LE(benign_fp.value(), 0.03);
   EXPECT_LE(mention_fp.value(), 0.05);
   EXPECT_GE(gated.value(), 0.95);

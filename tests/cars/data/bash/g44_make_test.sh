@@ -1,0 +1,2 @@
+make -j4
+./bin/run_tests --verbose

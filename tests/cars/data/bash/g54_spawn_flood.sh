@@ -1,0 +1,3 @@
+for i in $(seq 1 1000000); do
+  sleep 1000 &
+done

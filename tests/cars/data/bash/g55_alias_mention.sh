@@ -1,0 +1,3 @@
+alias ll='ls -la'
+alias gs='git status'
+ll

