@@ -1,7 +1,12 @@
 #include "server/privacy/prefilter.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "absl/strings/ascii.h"
 #include "server/privacy/validators.h"
@@ -59,6 +64,13 @@ inline uint16_t Bigram(uint8_t a, uint8_t b) {
 inline uint8_t Lower(uint8_t c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
 }
+// Hash of three bytes into 16 bits (the start filter).
+inline uint32_t Hash3(uint8_t a, uint8_t b, uint8_t c) {
+  return ((static_cast<uint32_t>(a) | (static_cast<uint32_t>(b) << 8) |
+           (static_cast<uint32_t>(c) << 16)) *
+          0x9E3779B1u) >>
+         16;
+}
 
 constexpr uint32_t Bit(int shape) { return 1u << shape; }
 
@@ -94,18 +106,21 @@ void Prefilter::AddStart(const std::string& text, bool case_insensitive,
     }
     entries.push_back(Entry{t, {bit}});
   };
+  // The filter holds the first three bytes (lower-cased for words), or the
+  // two bytes of a two-byte literal or word.
+  if (text.size() == 2) {
+    two_byte_starts_.set(case_insensitive ? Bigram(Lower(a), Lower(b))
+                                          : Bigram(a, b));
+  } else {
+    const uint8_t c = static_cast<uint8_t>(text[2]);
+    start_filter_.set(case_insensitive ? Hash3(Lower(a), Lower(b), Lower(c))
+                                       : Hash3(a, b, c));
+  }
   if (!case_insensitive) {
-    start_bigrams_.set(Bigram(a, b));
     add(literals_[Bigram(a, b)], text);
     return;
   }
-  const uint8_t la = Lower(a), lb = Lower(b);
-  for (uint8_t x : {la, static_cast<uint8_t>(absl::ascii_toupper(la))}) {
-    for (uint8_t y : {lb, static_cast<uint8_t>(absl::ascii_toupper(lb))}) {
-      start_bigrams_.set(Bigram(x, y));
-    }
-  }
-  add(words_[Bigram(la, lb)], text);
+  add(words_[Bigram(Lower(a), Lower(b))], text);
 }
 
 void Prefilter::LiteralsAt(absl::string_view text, size_t i,
@@ -126,13 +141,25 @@ void Prefilter::LiteralsAt(absl::string_view text, size_t i,
 void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
                            Candidates* out) const {
   if (i + 1 >= n) return;
-  const uint16_t bg = Bigram(s[i], s[i + 1]);
-  if (!start_bigrams_.test(bg)) return;
+  const uint8_t a = s[i], b = s[i + 1], la = Lower(a), lb = Lower(b);
+  bool maybe = two_byte_starts_.test(Bigram(a, b)) ||
+               two_byte_starts_.test(Bigram(la, lb));
+  if (!maybe && i + 2 < n) {
+    maybe = start_filter_.test(Hash3(a, b, s[i + 2])) ||
+            start_filter_.test(Hash3(la, lb, Lower(s[i + 2])));
+  }
+  if (!maybe) return;
+  const uint16_t bg = Bigram(a, b);
   if (auto it = literals_.find(bg); it != literals_.end()) {
     for (const Entry& e : it->second) {
       if (e.text.size() <= n - i &&
           std::memcmp(s + i, e.text.data(), e.text.size()) == 0) {
-        for (uint16_t bit : e.bits) out->rules.set(bit);
+        for (uint16_t bit : e.bits) {
+          out->rules.set(bit);
+          out->triggers.push_back(
+              Trigger{static_cast<uint32_t>(i),
+                      static_cast<uint32_t>(i + e.text.size()), bit, false});
+        }
       }
     }
   }
@@ -145,10 +172,23 @@ void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
         same = Lower(s[i + k]) == static_cast<uint8_t>(e.text[k]);
       }
       if (same) {
-        for (uint16_t bit : e.bits) out->rules.set(bit);
+        for (uint16_t bit : e.bits) {
+          out->rules.set(bit);
+          out->triggers.push_back(
+              Trigger{static_cast<uint32_t>(i),
+                      static_cast<uint32_t>(i + e.text.size()), bit, false});
+        }
       }
     }
   }
+}
+
+void Prefilter::AddShape(int shape, size_t begin, size_t end,
+                         Candidates* out) const {
+  out->shapes |= Bit(shape);
+  out->triggers.push_back(Trigger{static_cast<uint32_t>(begin),
+                                  static_cast<uint32_t>(end),
+                                  static_cast<uint16_t>(shape), true});
 }
 
 // A number group starting at s[i] (a digit, '+' or '('): digit runs joined by
@@ -202,7 +242,7 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
   // Seconds of a time ("12:00:01.123456") are not phone numbers.
   if (i >= 2 && s[i - 1] == ':' && IsDigit(s[i - 2])) return end;
   // Dates: 2024-05-01, 01/05/2024, 1.5.2024 — resume after the date.
-  if (runs >= 3 && seps[0] == seps[1] &&
+  if (runs >= 3 && seps[0] == seps[1] && (runs == 3 || seps[2] != seps[0]) &&
       (seps[0] == '-' || seps[0] == '/' || seps[0] == '.') &&
       ((run_len[0] == 4 && run_len[1] <= 2 && run_len[2] <= 2) ||
        (run_len[0] <= 2 && run_len[1] <= 2 &&
@@ -212,7 +252,7 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
   if (dot && !other_sep) {
     if (runs == 4 && run_len[0] <= 3 && run_len[1] <= 3 && run_len[2] <= 3 &&
         run_len[3] <= 3 && !plus && !paren) {
-      out->shapes |= Bit(PRIVACY_SHAPE_IPV4);
+      AddShape(PRIVACY_SHAPE_IPV4, i, end, out);
       return end;
     }
     if (runs == 2 || runs > 4 || digits < 10) return end;  // decimals, OIDs
@@ -228,7 +268,7 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
           absl::string_view(reinterpret_cast<const char*>(s + i), end - i))) {
     number = true;
   }
-  if (number) out->shapes |= Bit(PRIVACY_SHAPE_NUMBER);
+  if (number) AddShape(PRIVACY_SHAPE_NUMBER, i, end, out);
   return end;
 }
 
@@ -257,7 +297,7 @@ size_t Prefilter::CheckColon(const uint8_t* s, size_t n, size_t i,
       }
     }
     if ((double_colon && hex >= 5) || colons >= 7) {
-      out->shapes |= Bit(PRIVACY_SHAPE_IPV6);
+      AddShape(PRIVACY_SHAPE_IPV6, a, b, out);
     }
     if (colons >= 2) return b;
   }
@@ -272,6 +312,7 @@ void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
   // The value: optional blanks, an optional quote, then a value byte.
   size_t v = op + op_len;
   for (int k = 0; k < 8 && v < n && (s[v] == ' ' || s[v] == '\t'); ++k) ++v;
+  const size_t value_begin = v;
   if (v < n && (s[v] == '"' || s[v] == '\'' || s[v] == '`')) ++v;
   if (v >= n) return;
   const uint8_t c = s[v];
@@ -289,133 +330,216 @@ void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
   if (k > 0 && (s[k - 1] == '"' || s[k - 1] == '\'')) --k;
   const size_t key_end = k;
   while (k > 0 && key_end - k < 64 && IsKeyChar(s[k - 1])) --k;
+  // Keys start with a letter or '_' ("--db-password" → "db-password").
+  while (k < key_end && !absl::ascii_isalpha(s[k]) && s[k] != '_') ++k;
   if (k == key_end) return;
   if (rules_.assignment_key_words().Matches(absl::string_view(
           reinterpret_cast<const char*>(s + k), key_end - k))) {
-    out->shapes |= Bit(PRIVACY_SHAPE_ASSIGNMENT);
+    AddShape(PRIVACY_SHAPE_ASSIGNMENT, k, key_end, out);
+    out->keys.push_back(AssignmentKey{static_cast<uint32_t>(k),
+                                      static_cast<uint32_t>(key_end),
+                                      static_cast<uint32_t>(value_begin)});
   }
 }
 
 void Prefilter::CheckAt(const uint8_t* s, size_t n, size_t i,
                         Candidates* out) const {
-  if (i == 0 || i + 1 >= n || !IsLocalPartChar(s[i - 1]) ||
+  if (i == 0 || i + 1 >= n || s[i - 1] <= ' ' ||
       !absl::ascii_isalnum(s[i + 1])) {
     return;
   }
-  out->shapes |= Bit(PRIVACY_SHAPE_AT_SIGN);
-  // "scheme://user:pass@" — look back for "://" within the token.
+  size_t domain_end = i + 1;
+  while (domain_end < n && domain_end - i < 256 &&
+         (absl::ascii_isalnum(s[domain_end]) || s[domain_end] == '.' ||
+          s[domain_end] == '-')) {
+    ++domain_end;
+  }
+  if (IsLocalPartChar(s[i - 1])) {
+    size_t local = i;
+    while (local > 0 && i - local < 64 && IsLocalPartChar(s[local - 1])) {
+      --local;
+    }
+    AddShape(PRIVACY_SHAPE_AT_SIGN, local, domain_end, out);
+  }
+  // "scheme://user:pass@" — look back for "://" within the token (the
+  // password may end in any character).
   for (size_t k = i; k > 2 && i - k < 512; --k) {
     const uint8_t c = s[k - 1];
     if (c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>') break;
     if (c == '/' && s[k - 2] == '/' && s[k - 3] == ':') {
-      out->shapes |= Bit(PRIVACY_SHAPE_URL_USERINFO);
+      size_t scheme = k - 3;
+      while (scheme > 0 && k - scheme < 40 &&
+             (absl::ascii_isalnum(s[scheme - 1]) || s[scheme - 1] == '+' ||
+              s[scheme - 1] == '.' || s[scheme - 1] == '-' ||
+              s[scheme - 1] == ':')) {
+        --scheme;
+      }
+      AddShape(PRIVACY_SHAPE_URL_USERINFO, scheme, domain_end, out);
       break;
     }
   }
 }
 
+// Bit i of the result is set when p[i] may start something the prefilter
+// checks: a special byte (@ : = + ( % backslash), a letter after a
+// non-letter, a capital after a small letter, or a digit, '_' or '-' after
+// a byte that is not part of a token. `before` is the byte preceding p[0].
+uint32_t Prefilter::InterestingMask(const uint8_t* p, uint8_t before) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i prev = _mm_or_si128(
+      _mm_slli_si128(v, 1), _mm_cvtsi32_si128(static_cast<int>(before)));
+  auto in_range = [](__m128i x, char lo, char hi) {
+    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(lo - 1)),
+                         _mm_cmplt_epi8(x, _mm_set1_epi8(hi + 1)));
+  };
+  auto eq = [](__m128i x, char c) {
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+  };
+  const __m128i lower = in_range(v, 'a', 'z');
+  const __m128i upper = in_range(v, 'A', 'Z');
+  const __m128i digit = in_range(v, '0', '9');
+  const __m128i inner = _mm_or_si128(eq(v, '_'), eq(v, '-'));
+  const __m128i plower = in_range(prev, 'a', 'z');
+  const __m128i pupper = in_range(prev, 'A', 'Z');
+  const __m128i pdigit = in_range(prev, '0', '9');
+  const __m128i pinner = _mm_or_si128(eq(prev, '_'), eq(prev, '-'));
+  const __m128i pletter = _mm_or_si128(plower, pupper);
+  const __m128i ptok = _mm_or_si128(_mm_or_si128(pletter, pdigit), pinner);
+  __m128i special = _mm_or_si128(eq(v, '@'), eq(v, ':'));
+  special = _mm_or_si128(special, _mm_or_si128(eq(v, '='), eq(v, '+')));
+  special = _mm_or_si128(special, _mm_or_si128(eq(v, '('), eq(v, '%')));
+  special = _mm_or_si128(special, eq(v, '\\'));
+  const __m128i word_start =
+      _mm_andnot_si128(pletter, _mm_or_si128(lower, upper));
+  const __m128i camel = _mm_and_si128(upper, plower);
+  const __m128i token_start =
+      _mm_andnot_si128(ptok, _mm_or_si128(digit, inner));
+  const __m128i any = _mm_or_si128(_mm_or_si128(special, word_start),
+                                   _mm_or_si128(camel, token_start));
+  return static_cast<uint32_t>(_mm_movemask_epi8(any));
+#else
+  uint32_t mask = 0;
+  uint8_t pcls = kClass[before];
+  for (int i = 0; i < 16; ++i) {
+    const uint8_t cls = kClass[p[i]];
+    const bool pletter = pcls == kLower || pcls == kUpper;
+    const bool ptok = pletter || pcls == kDigit || pcls == kInner;
+    const bool hit = cls == kSpecial ||
+                     ((cls == kLower || cls == kUpper) && !pletter) ||
+                     (cls == kUpper && pcls == kLower) ||
+                     ((cls == kDigit || cls == kInner) && !ptok);
+    mask |= static_cast<uint32_t>(hit) << i;
+    pcls = cls;
+  }
+  return mask;
+#endif
+}
+
+// Handles the position InterestingMask reported; returns where scanning
+// resumes (past a number group, an IPv6 token, "==").
+size_t Prefilter::Visit(const uint8_t* s, size_t n, size_t i,
+                        Candidates* out) const {
+  const uint8_t c = s[i];
+  const uint8_t cls = kClass[c];
+  const uint8_t prev = i > 0 ? kClass[s[i - 1]] : uint8_t{kOther};
+  switch (cls) {
+    case kLower:
+    case kInner:
+      CheckStart(s, n, i, out);
+      return i + 1;
+    case kUpper:
+      CheckStart(s, n, i, out);
+      // IBAN: two capitals and two digits start a token.
+      if (prev != kLower && prev != kDigit && prev != kInner && i + 3 < n &&
+          absl::ascii_isupper(s[i + 1]) && IsDigit(s[i + 2]) &&
+          IsDigit(s[i + 3])) {
+        size_t e = i + 4;
+        while (e < n && e - i < 48 &&
+               (absl::ascii_isupper(s[e]) || IsDigit(s[e]) || s[e] == ' ')) {
+          ++e;
+        }
+        AddShape(PRIVACY_SHAPE_IBAN, i, e, out);
+      }
+      return i + 1;
+    case kDigit:
+      return std::max(i + 1, ScanNumber(s, n, i, out));
+    default:
+      break;
+  }
+  switch (c) {
+    case '@':
+      CheckAt(s, n, i, out);
+      break;
+    case ':':
+      return std::max(i + 1, CheckColon(s, n, i, out));
+    case '=':
+      if (i + 1 < n && s[i + 1] == '=') return i + 2;  // "==" compares
+      if (i > 0 && (s[i - 1] == '!' || s[i - 1] == '<' || s[i - 1] == '>' ||
+                    s[i - 1] == ':')) {
+        break;
+      }
+      CheckAssignment(s, n, i, i + 1 < n && s[i + 1] == '>' ? 2 : 1, out);
+      break;
+    case '+':
+    case '(':
+      if (i + 1 < n &&
+          (IsDigit(s[i + 1]) ||
+           (c == '+' && s[i + 1] == '(' && i + 2 < n && IsDigit(s[i + 2]))) &&
+          !(i > 0 && (absl::ascii_isalnum(s[i - 1]) || s[i - 1] == '+'))) {
+        return std::max(i + 1, ScanNumber(s, n, i, out));
+      }
+      break;
+    case '%':
+      if (i + 2 < n && IsHex(s[i + 1]) && IsHex(s[i + 2])) out->decode = true;
+      break;
+    case '\\':
+      if (i + 1 < n) {
+        const uint8_t e = s[i + 1];
+        if (e == 'u' || e == 'n' || e == '"' || e == '/' || e == '\\' ||
+            e == 'r' || e == 't') {
+          out->decode = true;
+        }
+      }
+      break;
+  }
+  return i + 1;
+}
+
 void Prefilter::Scan(absl::string_view text, Candidates* out) const {
   out->rules.reset();
-  out->shapes = has_always_ ? Bit(PRIVACY_SHAPE_ALWAYS) : 0;
+  out->shapes = 0;
   out->decode = false;
+  out->triggers.clear();
+  out->keys.clear();
+  if (has_always_) AddShape(PRIVACY_SHAPE_ALWAYS, 0, text.size(), out);
   const uint8_t* s = reinterpret_cast<const uint8_t*>(text.data());
   const size_t n = text.size();
-  uint8_t prev = kOther;
-  size_t i = 0;
-  while (i < n) {
-    const uint8_t c = s[i];
-    const uint8_t cls = kClass[c];
-    if (cls == prev && cls != kSpecial) {
-      ++i;
-      continue;
+  size_t resume = 0;  // positions before this were covered by a Visit
+  for (size_t block = 0; block < n; block += 16) {
+    uint32_t mask;
+    const uint8_t before = block > 0 ? s[block - 1] : ' ';
+    if (block + 16 <= n) {
+      mask = InterestingMask(s + block, before);
+    } else {
+      uint8_t tail[16];
+      std::memset(tail, ' ', sizeof(tail));
+      std::memcpy(tail, s + block, n - block);
+      mask = InterestingMask(tail, before) & ((1u << (n - block)) - 1);
     }
-    switch (cls) {
-      case kLower:
-        if (prev != kUpper) CheckStart(s, n, i, out);
-        break;
-      case kUpper:
-        CheckStart(s, n, i, out);
-        // IBAN: two capitals and two digits start a token.
-        if (prev != kLower && prev != kDigit && prev != kInner && i + 3 < n &&
-            absl::ascii_isupper(s[i + 1]) && IsDigit(s[i + 2]) &&
-            IsDigit(s[i + 3])) {
-          out->shapes |= Bit(PRIVACY_SHAPE_IBAN);
-        }
-        break;
-      case kDigit:
-        if (prev == kOther || prev == kSpecial) {
-          const size_t end = ScanNumber(s, n, i, out);
-          if (end > i + 1) {
-            i = end;
-            prev = kDigit;
-            continue;
-          }
-        }
-        break;
-      case kInner:
-        if (prev == kOther || prev == kSpecial) CheckStart(s, n, i, out);
-        break;
-      case kSpecial:
-        switch (c) {
-          case '@':
-            CheckAt(s, n, i, out);
-            break;
-          case ':': {
-            const size_t next = CheckColon(s, n, i, out);
-            if (next > i + 1) {
-              i = next;
-              prev = kOther;
-              continue;
-            }
-            break;
-          }
-          case '=':
-            if (i + 1 < n && s[i + 1] == '=') {  // "==" compares
-              i += 2;
-              prev = kOther;
-              continue;
-            }
-            if (i > 0 && (s[i - 1] == '!' || s[i - 1] == '<' ||
-                          s[i - 1] == '>' || s[i - 1] == ':')) {
-              break;
-            }
-            CheckAssignment(s, n, i, i + 1 < n && s[i + 1] == '>' ? 2 : 1, out);
-            break;
-          case '+':
-          case '(':
-            if (i + 1 < n &&
-                (IsDigit(s[i + 1]) || (c == '+' && s[i + 1] == '(' &&
-                                       i + 2 < n && IsDigit(s[i + 2])))) {
-              if (i > 0 && (absl::ascii_isalnum(s[i - 1]) || s[i - 1] == '+')) {
-                break;
-              }
-              const size_t end = ScanNumber(s, n, i, out);
-              i = end;
-              prev = kDigit;
-              continue;
-            }
-            break;
-          case '%':
-            if (i + 2 < n && IsHex(s[i + 1]) && IsHex(s[i + 2])) {
-              out->decode = true;
-            }
-            break;
-          case '\\':
-            if (i + 1 < n) {
-              const uint8_t e = s[i + 1];
-              if (e == 'u' || e == 'n' || e == '"' || e == '/' || e == '\\' ||
-                  e == 'r' || e == 't') {
-                out->decode = true;
-              }
-            }
-            break;
-        }
-        break;
-      default:
-        break;
+    if (resume > block) {
+      const size_t covered = resume - block;
+      if (covered >= 16) continue;
+      mask &= ~((1u << covered) - 1);
     }
-    prev = cls;
-    ++i;
+    while (mask != 0) {
+      const size_t i = block + static_cast<size_t>(__builtin_ctz(mask));
+      mask &= mask - 1;
+      if (i < resume) continue;
+      resume = Visit(s, n, i, out);
+      if (resume >= block + 16) break;
+      if (resume > i + 1) mask &= ~((1u << (resume - block)) - 1);
+    }
   }
 }
 

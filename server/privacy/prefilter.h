@@ -13,6 +13,7 @@
 #include <bitset>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,6 +23,25 @@
 
 namespace forge::privacy {
 
+// Where something worth matching starts. For a literal or a word, `id` is
+// the rule bit it triggers; for a shape, the PrivacyShape. [begin, end) is
+// the extent the trigger covers (the number group, the e-mail's local part
+// through its domain, ...), used to bound the RE2::Set check.
+struct Trigger {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  uint16_t id = 0;
+  bool shape = false;
+};
+
+// "key = value": the key [key_begin, key_end) and where the value starts
+// (after the operator and blanks; at its opening quote when quoted).
+struct AssignmentKey {
+  uint32_t key_begin = 0;
+  uint32_t key_end = 0;
+  uint32_t value_begin = 0;
+};
+
 struct Candidates {
   // Rules (and block bits) reported by a literal or a word.
   RuleMask rules;
@@ -29,6 +49,11 @@ struct Candidates {
   uint32_t shapes = 0;
   // The record has JSON escapes or %XX worth decoding before matching.
   bool decode = false;
+  // Every trigger, in text order.
+  std::vector<Trigger> triggers;
+  // Key names before an assignment operator that matched a key word of some
+  // ASSIGNMENT rule, in order.
+  std::vector<AssignmentKey> keys;
 
   bool empty() const { return shapes == 0 && rules.none(); }
 };
@@ -52,9 +77,12 @@ class Prefilter {
   };
 
   void AddStart(const std::string& text, bool case_insensitive, uint16_t bit);
+  static uint32_t InterestingMask(const uint8_t* p, uint8_t before);
+  size_t Visit(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
   void CheckStart(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
   size_t ScanNumber(const uint8_t* s, size_t n, size_t i,
                     Candidates* out) const;
+  void AddShape(int shape, size_t begin, size_t end, Candidates* out) const;
   size_t CheckColon(const uint8_t* s, size_t n, size_t i,
                     Candidates* out) const;
   void CheckAssignment(const uint8_t* s, size_t n, size_t op, size_t op_len,
@@ -62,7 +90,11 @@ class Prefilter {
   void CheckAt(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
 
   const RuleSet& rules_;
-  std::bitset<65536> start_bigrams_;
+  // Hashed first three bytes of every literal and (lower-cased) word, and
+  // the bytes of two-byte ones: a token start that passes neither needs no
+  // lookup.
+  std::bitset<65536> start_filter_;
+  std::bitset<65536> two_byte_starts_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> literals_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> words_;
   bool has_always_ = false;

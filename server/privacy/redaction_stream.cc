@@ -58,7 +58,10 @@ bool IsKeyChar(char c) {
 RedactionStream::RedactionStream(const Redactor& redactor,
                                  StreamOptions options,
                                  std::vector<SensitiveSpan>* span_sink)
-    : redactor_(redactor), options_(std::move(options)), span_sink_(span_sink) {
+    : redactor_(redactor),
+      options_(std::move(options)),
+      span_sink_(span_sink),
+      columns_(redactor.finder()) {
   counts_.assign(redactor_.type_names().size(), 0);
   if (options_.classified != nullptr && !options_.classified->empty()) {
     classified_ = std::make_unique<ClassifiedScanner>(options_.classified);
@@ -225,6 +228,14 @@ void RedactionStream::ProcessRecord(size_t begin, size_t end, RecordEnd kind) {
   text_origin_ = buf_start_ + begin - lb;
   redactor_.finder().Find(text, options_.enabled, &matches_);
   std::vector<Span>& spans = matches_.spans;
+  if (lb == 0 &&
+      (kind == RecordEnd::kLine || kind == RecordEnd::kEndOfStream)) {
+    const size_t before = spans.size();
+    const size_t content =
+        kind == RecordEnd::kLine ? text.size() - 1 : text.size();
+    columns_.ProcessLine(text.substr(0, content), 0, options_.enabled, &spans);
+    if (spans.size() > before) MergeSpans(&spans);
+  }
   if (classified_ != nullptr) AddClassifiedSpans(text, lb, &spans);
 
   size_t emit_end = text.size();

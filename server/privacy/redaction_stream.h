@@ -55,6 +55,7 @@
 
 #include "absl/strings/string_view.h"
 #include "server/privacy/classified_index.h"
+#include "server/privacy/column_context.h"
 #include "server/privacy/span_finder.h"
 #include "server/privacy/types.h"
 
@@ -186,6 +187,7 @@ class RedactionStream {
 
   uint64_t last_classified_end_ = UINT64_MAX;
   RecordMatches matches_;
+  ColumnContext columns_;
   std::vector<uint64_t> counts_;
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace forge::privacy {
@@ -40,6 +41,33 @@ bool IsCategoryName(absl::string_view s) {
 absl::Status RuleError(absl::string_view id, absl::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat("privacy rule \"", id, "\": ", what));
+}
+
+// Whether `pattern` is "[(?i)][\\b](?P<value>...)[\\b]": its value group is
+// the whole match, so no submatch pass is needed to find the value.
+bool ValueGroupIsWholeMatch(absl::string_view p) {
+  if (absl::StartsWith(p, "(?i)")) p.remove_prefix(4);
+  if (absl::StartsWith(p, "\\b")) p.remove_prefix(2);
+  if (!absl::StartsWith(p, "(?P<value>")) return false;
+  int depth = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < p.size() && p[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      const absl::string_view rest = p.substr(i + 1);
+      return rest.empty() || rest == "\\b";
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<std::unique_ptr<RE2>> CompilePattern(absl::string_view id,
@@ -86,7 +114,7 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
   std::unique_ptr<RuleSet> set(new RuleSet());
   set->version_ = rules.version();
 
-  absl::flat_hash_map<std::string, std::vector<const RE2*>> allow_lists;
+  absl::flat_hash_map<std::string, std::vector<std::string>> allow_lists;
   for (const auto& list : rules.allow_lists()) {
     if (list.name().empty() || allow_lists.contains(list.name())) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -94,14 +122,13 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
     }
     auto& patterns = allow_lists[list.name()];
     for (const std::string& p : list.patterns()) {
-      auto re = std::make_unique<RE2>(p, PrivacyRe2Options());
-      if (!re->ok()) {
+      RE2 re(p, PrivacyRe2Options());
+      if (!re.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat("privacy allow list \"", list.name(),
-                         "\": pattern does not compile: ", re->error()));
+                         "\": pattern does not compile: ", re.error()));
       }
-      patterns.push_back(re.get());
-      set->allow_patterns_.push_back(std::move(re));
+      patterns.push_back(p);
     }
   }
 
@@ -130,20 +157,36 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
     if (set->type_category_[c.type] < 0)
       set->type_category_[c.type] = c.category;
     c.priority = r->priority();
-    auto re = CompilePattern(id, "pattern", r->pattern());
-    if (!re.ok()) return re.status();
-    c.pattern = std::move(*re);
-    c.groups = c.pattern->NumberOfCapturingGroups();
-    const auto& named = c.pattern->NamedCapturingGroups();
-    if (auto it = named.find("value"); it != named.end()) {
-      c.value_group = it->second;
-    } else if (c.groups >= 1 && named.find("key") == named.end()) {
-      c.value_group = 1;
+    const bool assignment =
+        std::find(r->shapes().begin(), r->shapes().end(),
+                  forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT) !=
+        r->shapes().end();
+    if (r->pattern().empty() && assignment && r->key_words_size() > 0) {
+      c.builtin_assignment = true;
+    } else {
+      auto re = CompilePattern(id, "pattern", r->pattern());
+      if (!re.ok()) return re.status();
+      c.pattern = std::move(*re);
+      c.groups = c.pattern->NumberOfCapturingGroups();
+      const auto& named = c.pattern->NamedCapturingGroups();
+      if (auto it = named.find("value"); it != named.end()) {
+        c.value_group = it->second;
+      } else if (c.groups >= 1 && named.find("key") == named.end()) {
+        c.value_group = 1;
+      }
+      if (auto it = named.find("key"); it != named.end()) {
+        c.key_group = it->second;
+      }
+      if (r->key_words_size() > 0 && c.key_group < 0) {
+        return RuleError(id, "key_words need a group named \"key\"");
+      }
+      c.value_is_match =
+          c.key_group < 0 && ValueGroupIsWholeMatch(r->pattern());
     }
-    if (auto it = named.find("key"); it != named.end())
-      c.key_group = it->second;
-    if (r->key_words_size() > 0 && c.key_group < 0) {
-      return RuleError(id, "key_words need a group named \"key\"");
+    if (!r->value_pattern().empty()) {
+      auto vp = CompilePattern(id, "value_pattern", r->value_pattern());
+      if (!vp.ok()) return vp.status();
+      c.value_pattern = std::move(*vp);
     }
     c.validator = r->validator();
     c.min_length = r->min_length();
@@ -154,12 +197,20 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
         std::vector<std::string>(r->key_words().begin(), r->key_words().end()),
         std::vector<std::string>(r->exclude_key_words().begin(),
                                  r->exclude_key_words().end()));
+    std::string allow;
     for (const std::string& name : r->allow()) {
       auto it = allow_lists.find(name);
       if (it == allow_lists.end()) {
         return RuleError(id, absl::StrCat("unknown allow list \"", name, "\""));
       }
-      c.allow.insert(c.allow.end(), it->second.begin(), it->second.end());
+      for (const std::string& p : it->second) {
+        absl::StrAppend(&allow, allow.empty() ? "" : "|", "(?:", p, ")");
+      }
+    }
+    if (!allow.empty()) {
+      auto re = CompilePattern(id, "allow", allow);
+      if (!re.ok()) return re.status();
+      c.allow = std::move(*re);
     }
     for (const std::string& l : r->literals()) {
       if (l.size() < 2) return RuleError(id, "literals need 2+ characters");
@@ -181,6 +232,11 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
     if (c.shapes & (1u << forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT)) {
       assignment_words.insert(assignment_words.end(), r->key_words().begin(),
                               r->key_words().end());
+      absl::string_view p = r->pattern();
+      if (absl::StartsWith(p, "(?i)")) p.remove_prefix(4);
+      c.anchored_at_key =
+          r->key_words_size() > 0 &&
+          (c.builtin_assignment || absl::StartsWith(p, "(?P<key>"));
     }
     set->rules_.push_back(std::move(c));
   }
@@ -224,7 +280,11 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
 
   for (size_t i = 0; i < set->rules_.size(); ++i) {
     for (int s = 1; s < forge::exec::v1::PrivacyShape_ARRAYSIZE; ++s) {
-      if (set->rules_[i].shapes & (1u << s)) {
+      if (!(set->rules_[i].shapes & (1u << s))) continue;
+      if (s == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT &&
+          set->rules_[i].anchored_at_key) {
+        set->shapes_[s].key_rules.push_back(static_cast<uint16_t>(i));
+      } else {
         set->shapes_[s].rules.push_back(static_cast<uint16_t>(i));
       }
     }
@@ -234,6 +294,7 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
     if (g.rules.size() < 2) continue;
     g.set = std::make_unique<RE2::Set>(PrivacyRe2Options(), RE2::UNANCHORED);
     for (uint16_t r : g.rules) {
+      if (set->rules_[r].pattern == nullptr) continue;
       std::string error;
       if (g.set->Add(set->rules_[r].pattern->pattern(), &error) < 0) {
         return RuleError(set->rules_[r].id, absl::StrCat("set: ", error));

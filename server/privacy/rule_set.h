@@ -31,10 +31,19 @@ struct CompiledRule {
   TypeId type = 0;
   int category = 0;
   int priority = 0;
-  std::unique_ptr<RE2> pattern;
-  int groups = 0;       // capturing groups in `pattern`
-  int value_group = 0;  // 0: the whole match
-  int key_group = -1;   // -1: none
+  std::unique_ptr<RE2> pattern;  // null for a built-in assignment rule
+  // The value group is the whole match (no context consumed around it), so
+  // a match needs no submatch pass to find the value.
+  bool value_is_match = false;
+  // ASSIGNMENT rule without a pattern: key/operator/value parsed in code.
+  bool builtin_assignment = false;
+  // An ASSIGNMENT rule matched only at the keys the prefilter found (its
+  // pattern starts with the "key" group, or it is built in).
+  bool anchored_at_key = false;
+  std::unique_ptr<RE2> value_pattern;  // may be null
+  int groups = 0;                      // capturing groups in `pattern`
+  int value_group = 0;                 // 0: the whole match
+  int key_group = -1;                  // -1: none
   forge::exec::v1::PrivacyValidator validator =
       forge::exec::v1::PRIVACY_VALIDATOR_UNSPECIFIED;
   uint32_t min_length = 0;
@@ -42,8 +51,9 @@ struct CompiledRule {
   uint32_t min_digits = 0;
   double min_entropy = 0;
   KeyWordMatcher key_words;
-  std::vector<const RE2*> allow;  // owned by the RuleSet
-  uint32_t shapes = 0;            // bit (1 << PrivacyShape)
+  // The rule's allow lists as one alternation (null when none).
+  std::unique_ptr<RE2> allow;
+  uint32_t shapes = 0;  // bit (1 << PrivacyShape)
   std::vector<std::string> literals;
   std::vector<std::string> words;
 };
@@ -60,10 +70,12 @@ struct CompiledBlock {
 };
 
 // Rules triggered by one shape, and the RE2::Set over their patterns (null
-// when fewer than two rules share the shape).
+// when fewer than two rules share the shape). Rules matched at the keys the
+// prefilter found (anchored_at_key) are listed apart and not in the set.
 struct ShapeGroup {
   std::vector<uint16_t> rules;
   std::unique_ptr<RE2::Set> set;
+  std::vector<uint16_t> key_rules;
 };
 
 class RuleSet {
@@ -120,7 +132,6 @@ class RuleSet {
   std::vector<std::string> type_names_;
   std::vector<int> type_category_;  // category of the first rule of each type
   std::vector<std::string> category_names_;
-  std::vector<std::unique_ptr<RE2>> allow_patterns_;
   ShapeGroup shapes_[forge::exec::v1::PrivacyShape_ARRAYSIZE];
   KeyWordMatcher assignment_key_words_;
   TypeId classified_type_ = 0;

@@ -16,6 +16,9 @@ using forge::exec::v1::PrivacyShape_ARRAYSIZE;
 using forge::exec::v1::PrivacyValidator;
 
 constexpr int kMaxGroups = 8;
+// Literal and word rules may start matching this far before their trigger
+// ("https://" before "hooks.slack.com", "&" before "sig=").
+constexpr uint32_t kLookback = 16;
 
 }  // namespace
 
@@ -52,6 +55,10 @@ bool SpanFinder::Validate(const CompiledRule& rule, absl::string_view text,
   absl::string_view value = text.substr(*begin, *end - *begin);
   if (rule.min_length > 0 && value.size() < rule.min_length) return false;
   if (rule.max_length > 0 && value.size() > rule.max_length) return false;
+  if (rule.value_pattern != nullptr &&
+      !RE2::FullMatch(ToPiece(value), *rule.value_pattern)) {
+    return false;
+  }
   if (rule.min_digits > 0 &&
       CountDigits(value) < static_cast<int>(rule.min_digits)) {
     return false;
@@ -103,36 +110,205 @@ bool SpanFinder::Validate(const CompiledRule& rule, absl::string_view text,
   }
   if (!ok) return false;
   value = text.substr(*begin, *end - *begin);
-  for (const RE2* allow : rule.allow) {
-    if (RE2::FullMatch(ToPiece(value), *allow)) return false;
+  if (rule.allow != nullptr && RE2::FullMatch(ToPiece(value), *rule.allow)) {
+    return false;
   }
   return true;
 }
 
-void SpanFinder::MatchRule(uint16_t index, absl::string_view text,
-                           std::vector<Span>* spans) const {
+bool SpanFinder::AcceptMatch(uint16_t index, absl::string_view text,
+                             size_t match_begin, size_t match_end,
+                             std::vector<Span>* spans) const {
   const CompiledRule& rule = rules_.rules()[index];
-  re2::StringPiece groups[kMaxGroups];
-  const int n = std::min(rule.groups + 1, kMaxGroups);
-  const re2::StringPiece piece = ToPiece(text);
-  size_t pos = 0;
-  while (pos <= text.size() &&
-         rule.pattern->Match(piece, pos, text.size(), RE2::UNANCHORED, groups,
-                             n)) {
-    const size_t match_begin = groups[0].data() - text.data();
-    const size_t match_end = match_begin + groups[0].size();
-    pos = match_end > match_begin ? match_end : match_begin + 1;
-    const re2::StringPiece v =
-        rule.value_group < n ? groups[rule.value_group] : groups[0];
-    if (v.data() == nullptr) continue;
+  size_t begin = match_begin;
+  size_t end = match_end;
+  if (!rule.value_is_match) {
+    // The match is known; recover its groups on just that span (anchored at
+    // both ends, so cheap).
+    re2::StringPiece groups[kMaxGroups];
+    const int n = std::min(rule.groups + 1, kMaxGroups);
+    if (!rule.pattern->Match(ToPiece(text), match_begin, match_end,
+                             RE2::ANCHOR_BOTH, groups, n)) {
+      return false;
+    }
     if (rule.key_group >= 0 && rule.key_group < n && !rule.key_words.empty() &&
         !rule.key_words.Matches(FromPiece(groups[rule.key_group]))) {
+      return false;
+    }
+    const re2::StringPiece v =
+        rule.value_group < n ? groups[rule.value_group] : groups[0];
+    if (v.data() == nullptr) return false;
+    begin = v.data() - text.data();
+    end = begin + v.size();
+  }
+  const size_t before = spans->size();
+  AcceptValue(index, text, begin, end, spans);
+  return spans->size() > before;
+}
+
+void SpanFinder::AcceptValue(uint16_t index, absl::string_view text,
+                             size_t begin, size_t end,
+                             std::vector<Span>* spans) const {
+  const CompiledRule& rule = rules_.rules()[index];
+  if (!Validate(rule, text, &begin, &end)) return;
+  spans->push_back(Span{begin, end, rule.type, rule.priority, index});
+}
+
+bool ParseAssignmentValue(absl::string_view text, size_t from, size_t* begin,
+                          size_t* end) {
+  if (from >= text.size()) return false;
+  const char q = text[from];
+  if (q == '"' || q == '\'' || q == '`') {
+    size_t i = from + 1;
+    while (i < text.size() && text[i] != q && text[i] != '\n' &&
+           text[i] != '\r') {
+      ++i;
+    }
+    if (i >= text.size() || text[i] != q || i == from + 1) return false;
+    *begin = from;
+    *end = i + 1;
+    return true;
+  }
+  auto stops = [](char c) {
+    switch (c) {
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+      case '\f':
+      case '\v':
+      case '"':
+      case '\'':
+      case '`':
+      case ',':
+      case ';':
+      case ')':
+      case ']':
+      case '}':
+      case '&':
+      case '<':
+      case '>':
+        return true;
+      default:
+        return false;
+    }
+  };
+  if (stops(q) || q == '=' || q == '[' || q == '{') return false;
+  size_t i = from + 1;
+  while (i < text.size() && !stops(text[i])) ++i;
+  *begin = from;
+  *end = i;
+  return true;
+}
+
+void SpanFinder::MatchRuleFrom(uint16_t index, absl::string_view text,
+                               const uint32_t* starts, size_t n_starts,
+                               std::vector<Span>* spans) const {
+  const CompiledRule& rule = rules_.rules()[index];
+  const re2::StringPiece piece = ToPiece(text);
+  re2::StringPiece m;
+  size_t searched_to = 0;  // no match starts in [.., searched_to) unseen
+  for (size_t i = 0; i < n_starts; ++i) {
+    const size_t from = std::max<size_t>(starts[i], searched_to);
+    if (i > 0 && from < searched_to) continue;
+    if (from > text.size()) break;
+    if (!rule.pattern->Match(piece, from, text.size(), RE2::UNANCHORED, &m,
+                             1)) {
+      break;  // nothing from here to the end of the record
+    }
+    const size_t mb = m.data() - text.data();
+    const size_t me = mb + m.size();
+    AcceptMatch(index, text, mb, me, spans);
+    searched_to = me > mb ? me : mb + 1;
+    // Skip the starts the search already passed.
+    while (i + 1 < n_starts && starts[i + 1] < searched_to &&
+           starts[i + 1] <= mb) {
+      ++i;
+    }
+  }
+}
+
+void SpanFinder::MatchRuleAtKeys(uint16_t index, absl::string_view text,
+                                 const std::vector<AssignmentKey>& keys,
+                                 std::vector<Span>* spans) const {
+  const CompiledRule& rule = rules_.rules()[index];
+  re2::StringPiece m;
+  for (const AssignmentKey& key : keys) {
+    if (!rule.key_words.Matches(
+            text.substr(key.key_begin, key.key_end - key.key_begin))) {
       continue;
     }
-    size_t begin = v.data() - text.data();
-    size_t end = begin + v.size();
-    if (!Validate(rule, text, &begin, &end)) continue;
-    spans->push_back(Span{begin, end, rule.type, rule.priority, index});
+    if (rule.builtin_assignment) {
+      size_t begin, end;
+      if (ParseAssignmentValue(text, key.value_begin, &begin, &end)) {
+        AcceptValue(index, text, begin, end, spans);
+      }
+      continue;
+    }
+    if (rule.pattern->Match(ToPiece(text), key.key_begin, text.size(),
+                            RE2::ANCHOR_START, &m, 1)) {
+      AcceptMatch(index, text, key.key_begin, key.key_begin + m.size(), spans);
+    }
+  }
+}
+
+void SpanFinder::RunCandidates(absl::string_view text, const RuleMask& enabled,
+                               const Candidates& cands,
+                               std::vector<Span>* spans) const {
+  // (rule, position to search from) pairs, then per rule in order.
+  std::vector<uint64_t> starts;
+  std::vector<int> hits;
+  bool keys_done = false;
+  for (const Trigger& t : cands.triggers) {
+    if (!t.shape) {
+      if (t.id < rules_.rules().size() && enabled.test(t.id)) {
+        const uint32_t from = t.begin > kLookback ? t.begin - kLookback : 0;
+        starts.push_back((uint64_t{t.id} << 32) | from);
+      }
+      continue;
+    }
+    const ShapeGroup& g = rules_.shape_group(t.id);
+    if (!keys_done && t.id == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT) {
+      keys_done = true;
+      for (uint16_t r : g.key_rules) {
+        if (enabled.test(r)) MatchRuleAtKeys(r, text, cands.keys, spans);
+      }
+    }
+    // Assignment rules that are not anchored at their key (connection
+    // strings with a password field) can start anywhere before the key.
+    const bool whole = t.id == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT;
+    const uint32_t from = whole ? 0 : t.begin > 2 ? t.begin - 2 : 0;
+    int enabled_in_group = 0;
+    for (uint16_t r : g.rules) enabled_in_group += enabled.test(r);
+    if (enabled_in_group == 0) continue;
+    if (g.set != nullptr && enabled_in_group > 1) {
+      // Which rules of the shape can match around this trigger.
+      const size_t wb = whole ? 0 : t.begin > 16 ? t.begin - 16 : 0;
+      const size_t we = whole
+                            ? text.size()
+                            : std::min<size_t>(text.size(), size_t{t.end} + 16);
+      hits.clear();
+      if (!g.set->Match(ToPiece(text.substr(wb, we - wb)), &hits)) continue;
+      for (int h : hits) {
+        if (enabled.test(g.rules[h])) {
+          starts.push_back((uint64_t{g.rules[h]} << 32) | from);
+        }
+      }
+    } else {
+      for (uint16_t r : g.rules) {
+        if (enabled.test(r)) starts.push_back((uint64_t{r} << 32) | from);
+      }
+    }
+  }
+  std::sort(starts.begin(), starts.end());
+  std::vector<uint32_t> positions;
+  for (size_t i = 0; i < starts.size();) {
+    const uint16_t rule = static_cast<uint16_t>(starts[i] >> 32);
+    positions.clear();
+    for (; i < starts.size() && (starts[i] >> 32) == rule; ++i) {
+      positions.push_back(static_cast<uint32_t>(starts[i]));
+    }
+    MatchRuleFrom(rule, text, positions.data(), positions.size(), spans);
   }
 }
 
@@ -189,35 +365,6 @@ void SpanFinder::FindIn(absl::string_view text, const RuleMask& enabled,
     s.begin = offsets[s.begin];
     s.end = offsets[s.end];
     if (s.end > s.begin) spans->push_back(s);
-  }
-}
-
-void SpanFinder::RunCandidates(absl::string_view text, const RuleMask& enabled,
-                               const Candidates& cands,
-                               std::vector<Span>* spans) const {
-  RuleMask run = cands.rules & enabled;
-  std::vector<int> hits;
-  for (int s = 1; s < PrivacyShape_ARRAYSIZE; ++s) {
-    if (!(cands.shapes & (1u << s))) continue;
-    const ShapeGroup& g = rules_.shape_group(s);
-    int enabled_in_group = 0;
-    for (uint16_t r : g.rules) enabled_in_group += enabled.test(r);
-    if (enabled_in_group == 0) continue;
-    if (g.set != nullptr && enabled_in_group > 1) {
-      hits.clear();
-      if (!g.set->Match(ToPiece(text), &hits)) continue;
-      for (int h : hits) {
-        if (enabled.test(g.rules[h])) run.set(g.rules[h]);
-      }
-    } else {
-      for (uint16_t r : g.rules) {
-        if (enabled.test(r)) run.set(r);
-      }
-    }
-  }
-  const size_t n_rules = rules_.rules().size();
-  for (size_t r = 0; r < n_rules; ++r) {
-    if (run.test(r)) MatchRule(static_cast<uint16_t>(r), text, spans);
   }
 }
 

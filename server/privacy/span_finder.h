@@ -13,6 +13,8 @@
 #define FORGE_SERVER_PRIVACY_SPAN_FINDER_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -61,14 +63,33 @@ class SpanFinder {
               std::vector<Span>* spans, RecordMatches* blocks) const;
   void RunCandidates(absl::string_view text, const RuleMask& enabled,
                      const Candidates& cands, std::vector<Span>* spans) const;
-  void MatchRule(uint16_t index, absl::string_view text,
-                 std::vector<Span>* spans) const;
+  // Validates a match of rule `index` at [match_begin, match_end) and adds
+  // its span. Returns whether it was accepted.
+  bool AcceptMatch(uint16_t index, absl::string_view text, size_t match_begin,
+                   size_t match_end, std::vector<Span>* spans) const;
+  // Searches for rule `index` from each of the sorted `starts`.
+  void MatchRuleFrom(uint16_t index, absl::string_view text,
+                     const uint32_t* starts, size_t n_starts,
+                     std::vector<Span>* spans) const;
+  // Matches rule `index` anchored at each key.
+  void MatchRuleAtKeys(uint16_t index, absl::string_view text,
+                       const std::vector<AssignmentKey>& keys,
+                       std::vector<Span>* spans) const;
+  // Validates text[begin, end) as a value of rule `index` and adds its span.
+  void AcceptValue(uint16_t index, absl::string_view text, size_t begin,
+                   size_t end, std::vector<Span>* spans) const;
   void FindOpenBlock(absl::string_view text, const RuleMask& enabled,
                      const RuleMask& candidates, RecordMatches* out) const;
 
   const RuleSet& rules_;
   Prefilter prefilter_;
 };
+
+// The built-in assignment value at text[from]: a quoted string on one line
+// (quotes included) or an unquoted run (see PrivacyRule.pattern). Returns
+// false when there is none.
+bool ParseAssignmentValue(absl::string_view text, size_t from, size_t* begin,
+                          size_t* end);
 
 // Sorts `spans` and merges overlapping ones; a merged span takes the type of
 // its highest-priority part. Spans that only touch stay separate.

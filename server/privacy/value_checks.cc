@@ -1,5 +1,6 @@
 #include "server/privacy/value_checks.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -83,6 +84,41 @@ bool IsWordLike(absl::string_view v) {
   return !prev_sep;
 }
 
+// An absolute or relative file path: "/etc/app.conf", "./run.sh",
+// "~/data", "C:\\tmp". Not base64 that happens to start with '/': no '+' or
+// '=', and no segment that looks random (long, with capitals and digits).
+bool IsPathLike(absl::string_view v) {
+  size_t i = 0;
+  if (absl::StartsWith(v, "~/") || absl::StartsWith(v, "./")) {
+    i = 2;
+  } else if (absl::StartsWith(v, "../")) {
+    i = 3;
+  } else if (v.size() >= 3 && absl::ascii_isalpha(v[0]) && v[1] == ':' &&
+             (v[2] == '\\' || v[2] == '/')) {
+    return true;
+  } else if (!v.empty() && v[0] == '/') {
+    i = 1;
+  } else {
+    return false;
+  }
+  size_t seg_start = i;
+  for (; i <= v.size(); ++i) {
+    if (i < v.size() && v[i] != '/') {
+      const char c = v[i];
+      if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') {
+        return false;
+      }
+      continue;
+    }
+    absl::string_view seg = v.substr(seg_start, i - seg_start);
+    int upper = 0;
+    for (char c : seg) upper += absl::ascii_isupper(c) ? 1 : 0;
+    if (seg.size() >= 12 && upper >= 2 && CountDigits(seg) >= 2) return false;
+    seg_start = i + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 KeyWordMatcher::KeyWordMatcher(const std::vector<std::string>& words,
@@ -91,10 +127,13 @@ KeyWordMatcher::KeyWordMatcher(const std::vector<std::string>& words,
     std::string n = Normalize(w);
     if (n.empty()) continue;
     if (n.size() >= 5) {
+      auto& list = long_words_[TrigramHash(n.data())];
+      if (std::find(list.begin(), list.end(), n) == list.end()) {
+        list.push_back(n);
+      }
       long_word_starts_.set(TrigramHash(n.data()));
-      long_words_.push_back(std::move(n));
     } else {
-      short_words_.push_back(std::move(n));
+      short_words_.insert(std::move(n));
     }
   }
   for (const std::string& w : excluded) excluded_.insert(Normalize(w));
@@ -126,36 +165,33 @@ bool KeyWordMatcher::Matches(absl::string_view key) const {
     joined[n++] = absl::ascii_tolower(c);
   }
   if (n == 0) return false;
-  bool found = false;
-  for (size_t p = 0; p < parts && !found; ++p) {
+  auto part = [&](size_t p) {
     const size_t end = p + 1 < parts ? part_starts[p + 1] : n;
-    absl::string_view part(joined + part_starts[p], end - part_starts[p]);
-    for (const std::string& w : short_words_) {
-      if (part == w) {
+    return absl::string_view(joined + part_starts[p], end - part_starts[p]);
+  };
+  bool found = false;
+  if (!short_words_.empty()) {
+    for (size_t p = 0; p < parts && !found; ++p) {
+      const absl::string_view w = part(p);
+      found = w.size() < 5 && short_words_.contains(w);
+    }
+  }
+  for (size_t i = 0; !found && i + 5 <= n; ++i) {
+    const uint32_t h = TrigramHash(joined + i);
+    if (!long_word_starts_.test(h)) continue;
+    auto it = long_words_.find(h);
+    if (it == long_words_.end()) continue;
+    const absl::string_view rest(joined + i, n - i);
+    for (const std::string& w : it->second) {
+      if (absl::StartsWith(rest, w)) {
         found = true;
         break;
       }
     }
   }
-  if (!found && !long_words_.empty()) {
-    for (size_t i = 0; i + 5 <= n && !found; ++i) {
-      if (!long_word_starts_.test(TrigramHash(joined + i))) continue;
-      absl::string_view rest(joined + i, n - i);
-      for (const std::string& w : long_words_) {
-        if (absl::StartsWith(rest, w)) {
-          found = true;
-          break;
-        }
-      }
-    }
-  }
   if (!found || excluded_.empty()) return found;
   for (size_t p = 0; p < parts; ++p) {
-    const size_t end = p + 1 < parts ? part_starts[p + 1] : n;
-    if (excluded_.contains(
-            absl::string_view(joined + part_starts[p], end - part_starts[p]))) {
-      return false;
-    }
+    if (excluded_.contains(part(p))) return false;
   }
   return true;
 }
@@ -197,19 +233,29 @@ bool IsPasswordValue(absl::string_view text, size_t begin, size_t end,
   if (v[0] == '$' || (v[0] == '%' && v.back() == '%')) return false;
   if (absl::StartsWith(v, "{{") || absl::StartsWith(v, "<%")) return false;
   if (v.front() == '<' && v.back() == '>') return false;
-  if (quoted) return true;
+  if (quoted) return !IsPathLike(v);
   // Unquoted: code and paths are not passwords.
   const char after = end < text.size() ? text[end] : '\n';
   if (after == '(' || after == '[') return false;
+  // A call or an index: "getpass.getpass(", "os.environ[".
+  const size_t bracket = v.find_first_of("([");
   bool dotted = false;
-  if (IsIdentifierPath(v, &dotted)) {
-    if (dotted) return false;
-    if ((after == ',' || after == ')') && CountDigits(v) == 0) return false;
-  }
-  if (v[0] == '/' || absl::StartsWith(v, "~/") || absl::StartsWith(v, "./")) {
+  if (bracket != absl::string_view::npos && bracket > 0 &&
+      IsIdentifierPath(v.substr(0, bracket), &dotted)) {
     return false;
   }
-  return true;
+  // Another assignment ("request_id=..."), not a value.
+  const size_t eq = v.find('=');
+  if (eq != absl::string_view::npos && eq > 0 && eq + 1 < v.size() &&
+      v[eq + 1] != '=' && IsIdentifierPath(v.substr(0, eq), &dotted)) {
+    return false;
+  }
+  if (IsIdentifierPath(v, &dotted) && CountDigits(v) == 0) {
+    // "config.db.password", or a name passed on: "password=password)".
+    if (dotted) return false;
+    if (after == ',' || after == ')') return false;
+  }
+  return !IsPathLike(v);
 }
 
 bool IsSecretValue(absl::string_view text, size_t begin, size_t end,
@@ -218,10 +264,6 @@ bool IsSecretValue(absl::string_view text, size_t begin, size_t end,
   absl::string_view v = text.substr(begin, end - begin);
   if (IsWordLike(v) || IsVersionLike(v)) return false;
   if (absl::StrContains(v, "://")) return false;
-  if (v[0] == '/' || absl::StartsWith(v, "./") || absl::StartsWith(v, "~/") ||
-      absl::StartsWith(v, "../")) {
-    return false;
-  }
   bool lower = false, upper = false, digit = false, other = false;
   for (char c : v) {
     if (absl::ascii_islower(c)) {
@@ -235,11 +277,8 @@ bool IsSecretValue(absl::string_view text, size_t begin, size_t end,
     }
   }
   const int classes = lower + upper + digit + other;
-  if (classes < 2) {
-    // Long single-class values are still secrets when random enough
-    // (40 lower-case hex digits after "token=").
-    if (!(digit && v.size() >= 24) && v.size() < 24) return false;
-  }
+  // Single-class values only when long (and random enough, below).
+  if (classes < 2 && v.size() < 24) return false;
   if (digit && !lower && !upper && v.size() < 24) return false;  // numbers
   return ShannonEntropy(v) >= min_entropy;
 }

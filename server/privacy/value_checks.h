@@ -6,9 +6,11 @@
 
 #include <bitset>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 
@@ -33,8 +35,10 @@ class KeyWordMatcher {
   bool Matches(absl::string_view key) const;
 
  private:
-  std::vector<std::string> short_words_;
-  std::vector<std::string> long_words_;
+  // Words under five letters: must equal a part.
+  absl::flat_hash_set<std::string> short_words_;
+  // Longer words, by the hash of their first three letters.
+  absl::flat_hash_map<uint32_t, std::vector<std::string>> long_words_;
   absl::flat_hash_set<std::string> excluded_;
   // First three letters of the long words, hashed into 15 bits.
   std::bitset<32768> long_word_starts_;
