@@ -49,7 +49,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
   }
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
   if (unsigned_head || recovering) {
-    FORGE_RETURN_IF_ERROR(log->SignHead().status());
+    FORGE_RETURN_IF_ERROR(log->SignHeadFor("open").status());
   }
   return log;
 }
@@ -137,17 +137,18 @@ uint64_t AuditLog::committed_records() const {
   return committed_records_;
 }
 
-absl::StatusOr<SignedHead> AuditLog::SignHead() {
+absl::StatusOr<SignedHead> AuditLog::SignHeadFor(std::string reason) {
   absl::Notification done;
   absl::StatusOr<SignedHead> result;
   {
     absl::MutexLock lock(&mutex_);
     if (closed_) return Unavailable("the log is closed");
     if (!health_.ok()) return health_;
-    sign_requests_.push_back(SignRequest{[&](absl::StatusOr<SignedHead> head) {
-      result = std::move(head);
-      done.Notify();
-    }});
+    sign_requests_.push_back(
+        SignRequest{std::move(reason), [&](absl::StatusOr<SignedHead> head) {
+                      result = std::move(head);
+                      done.Notify();
+                    }});
     wake_writer_.Signal();
   }
   done.WaitForNotification();
@@ -211,7 +212,7 @@ void AuditLog::WriterLoop() {
         sign_requests_.clear();
         const bool will_be_unsigned = unsigned_head || !batch.items.empty();
         if (!batch.sign_requests.empty() && will_be_unsigned) {
-          batch.sign_reason = "evidence";
+          batch.sign_reason = batch.sign_requests.front().reason;
         } else if (closing_ && queue_.empty()) {
           stop = true;
           if (will_be_unsigned) batch.sign_reason = "shutdown";

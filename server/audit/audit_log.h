@@ -104,7 +104,7 @@ class AuditLog {
 
   // Signs the current head now (unless it is already signed) and returns the
   // newest signed head. UNAVAILABLE if the log is unhealthy or closed.
-  absl::StatusOr<SignedHead> SignHead();
+  absl::StatusOr<SignedHead> SignHead() { return SignHeadFor("request"); }
 
   // Writes every queued record, signs the head, stops the writer. Later
   // Appends are refused. Returns the first write error if the final writes
@@ -123,6 +123,7 @@ class AuditLog {
     CommitCallback on_commit;  // empty for the log's own records
   };
   struct SignRequest {
+    std::string reason;  // chain_head_signed's details["reason"]
     absl::AnyInvocable<void(absl::StatusOr<SignedHead>)> done;
   };
   struct Batch {
@@ -136,6 +137,9 @@ class AuditLog {
            std::shared_ptr<const Ed25519PrivateKey> signer, const Clock& clock,
            LogState state);
 
+  // SignHead, recording `reason` (open, evidence, request) with a new
+  // signature.
+  absl::StatusOr<SignedHead> SignHeadFor(std::string reason);
   void WriterLoop();
   // Writer thread. Seals `batch`'s records into lines and commits them.
   absl::Status WriteBatch(Batch& batch);

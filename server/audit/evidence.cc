@@ -43,7 +43,7 @@ absl::StatusOr<EvidencePack> AuditLog::Evidence(const std::string& execution_id,
     head = CoveringHead(state_.signatures, entry.last_sequence);
   }
   if (!head) {
-    FORGE_ASSIGN_OR_RETURN(head, SignHead());
+    FORGE_ASSIGN_OR_RETURN(head, SignHeadFor("evidence"));
   }
   std::vector<LogFileInfo> files;
   {

@@ -32,8 +32,9 @@ inline constexpr char kHeadHash[] = "head_hash";
 inline constexpr char kSignedAt[] = "signed_at";
 inline constexpr char kSignature[] = "signature";   // 128 hex digits
 inline constexpr char kPublicKey[] = "public_key";  // 64 hex digits
-inline constexpr char kSignReason[] = "reason";     // interval, rotation,
-                                                    // shutdown, evidence
+// Why the head was signed: open, interval, rotation, shutdown, evidence,
+// request.
+inline constexpr char kSignReason[] = "reason";
 
 // details keys of log_recovery.
 inline constexpr char kRecoveryReason[] = "reason";  // torn_tail, write_error

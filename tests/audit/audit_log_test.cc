@@ -317,6 +317,11 @@ TEST_F(AuditLogTest, TornTailIsCutPreservedAndRecorded) {
   EXPECT_TRUE(absl::StrContains(FormatVerdict(report), "recovered"));
   // The recovery itself was signed when the log opened.
   EXPECT_GE(report.signed_through, 3u);
+  const std::vector<AuditRecord> all = ReadAll(options_.dir);
+  ASSERT_GE(all.size(), 4u);
+  EXPECT_EQ(all[2].type(), kLogRecovery);
+  EXPECT_EQ(all[3].type(), kChainHeadSigned);
+  EXPECT_EQ(all[3].details().at(kSignReason), "open");
 }
 
 TEST_F(AuditLogTest, RecoveryInterruptedBeforeItsRecordIsCompletedOnOpen) {
