@@ -32,6 +32,8 @@ google::protobuf::Duration ToProto(absl::Duration d) {
   return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
 }
 
+const char* StreamName(int stream) { return stream == 0 ? "stdout" : "stderr"; }
+
 Outcome OutcomeOf(sandbox::Termination termination) {
   using sandbox::Termination;
   switch (termination) {
@@ -90,6 +92,18 @@ void Execution::Start() {
   if (!job.ok()) return FinishEarly(ToGrpcStatus(job.status()));
   job_ = std::move(*job);
   limits_ = ResolveLimits(request_.limits(), context_.config);
+  redaction_options_ = context_.redactor.OptionsForTenant(/*tenant=*/"");
+  std::vector<std::string> classified;
+  for (const auto& file : request_.files()) {
+    if (file.classification() == forge::exec::v1::CLASSIFICATION_CONFIDENTIAL ||
+        file.classification() == forge::exec::v1::CLASSIFICATION_RESTRICTED) {
+      classified.push_back(file.content());
+    }
+  }
+  if (!classified.empty() &&
+      context_.redactor.ClassifiedEnabledFor(/*tenant=*/"")) {
+    redaction_options_.classified = privacy::ClassifiedIndex::Build(classified);
+  }
   absl::StatusOr<cars::Assessment> assessed =
       context_.assessor.Assess(cars::InputFromRequest(request_, /*tenant=*/""));
   if (!assessed.ok()) return FinishEarly(ToGrpcStatus(assessed.status()));
@@ -209,6 +223,7 @@ void Execution::OnSandboxCreated(
       }
       streams_[i].handle = *handle;
       streams_[i].open = true;
+      streams_[i].redaction = context_.redactor.NewStream(redaction_options_);
     }
     if (!ready.ok()) {
       StopStreamsLocked();
@@ -263,37 +278,47 @@ void Execution::OnPipeData(int stream, absl::string_view data) {
     StreamState& state = streams_[stream];
     if (!state.open) return;
     const uint64_t cap = limits_.max_output_bytes;
-    std::string chunk;
-    bool over = false;
-    if (state.bytes_read + data.size() > cap) {
-      chunk.assign(data.data(), cap - state.bytes_read);
-      over = true;
-    } else {
-      chunk.assign(data.data(), data.size());
-    }
-    state.bytes_read += chunk.size();
+    const bool over = state.bytes_read + data.size() > cap;
+    if (over) data = data.substr(0, cap - state.bytes_read);
+    state.bytes_read += data.size();
+    std::string redacted;
+    state.redaction->Feed(data, &redacted);
     if (over) {
       state.truncated = true;
-      absl::StrAppend(
-          &chunk, "\n[forge-exec: ", stream == kStdout ? "stdout" : "stderr",
-          " truncated after ", cap, " bytes]\n");
+      state.redaction->Flush(&redacted);
+      absl::StrAppend(&redacted, "\n[forge-exec: ", StreamName(stream),
+                      " truncated after ", cap, " bytes]\n");
       SetVerdict(forge::exec::v1::OUTCOME_OUTPUT_LIMIT,
-                 absl::StrCat(stream == kStdout ? "stdout" : "stderr",
-                              " exceeded ", cap, " bytes"));
+                 absl::StrCat(StreamName(stream), " exceeded ", cap, " bytes"));
       context_.pump.Remove(state.handle);
       state.open = false;
       if (sandbox_) sandbox_->Kill();
+    } else if (state.redaction->held_bytes() > 0) {
+      context_.pump.ScheduleIdle(
+          state.handle, absl::Now() + context_.redactor.idle_release());
+    } else {
+      context_.pump.CancelIdle(state.handle);
     }
-    QueuedEvent output;
-    auto* event = output.event.mutable_output();
-    event->set_stream(stream == kStdout ? forge::exec::v1::STREAM_STDOUT
-                                        : forge::exec::v1::STREAM_STDERR);
-    event->set_offset(state.offset);
-    state.offset += chunk.size();
-    event->set_data(std::move(chunk));
-    output.rearm_stream = over ? -1 : stream;
-    Enqueue(std::move(output));
+    if (!redacted.empty()) {
+      // The pipe stays disarmed until this chunk has been written.
+      EnqueueOutput(stream, std::move(redacted), /*rearm=*/!over);
+    } else if (!over) {
+      context_.pump.Arm(state.handle);  // all held back: keep reading
+    }
     MaybeEnqueueFinished();
+  }
+  Drive();
+}
+
+void Execution::OnPipeIdle(int stream) {
+  {
+    absl::MutexLock lock(&mutex_);
+    StreamState& state = streams_[stream];
+    if (!state.open || state.redaction->held_bytes() == 0) return;
+    std::string released;
+    state.redaction->ReleaseHeld(&released);
+    if (!released.empty())
+      EnqueueOutput(stream, std::move(released), /*rearm=*/false);
   }
   Drive();
 }
@@ -301,10 +326,30 @@ void Execution::OnPipeData(int stream, absl::string_view data) {
 void Execution::OnPipeClosed(int stream) {
   {
     absl::MutexLock lock(&mutex_);
-    streams_[stream].open = false;
+    StreamState& state = streams_[stream];
+    if (state.open) {
+      std::string rest;
+      state.redaction->Flush(&rest);
+      if (!rest.empty())
+        EnqueueOutput(stream, std::move(rest), /*rearm=*/false);
+    }
+    state.open = false;
     MaybeEnqueueFinished();
   }
   Drive();
+}
+
+void Execution::EnqueueOutput(int stream, std::string data, bool rearm) {
+  StreamState& state = streams_[stream];
+  QueuedEvent output;
+  auto* event = output.event.mutable_output();
+  event->set_stream(stream == kStdout ? forge::exec::v1::STREAM_STDOUT
+                                      : forge::exec::v1::STREAM_STDERR);
+  event->set_offset(state.offset);
+  state.offset += data.size();
+  event->set_data(std::move(data));
+  output.rearm_stream = rearm ? stream : -1;
+  Enqueue(std::move(output));
 }
 
 void Execution::OnWriteDone(bool ok) {
@@ -446,12 +491,27 @@ void Execution::MaybeEnqueueFinished() {
   event->set_stdout_truncated(streams_[kStdout].truncated);
   event->set_stderr_truncated(streams_[kStderr].truncated);
   event->set_message(message);
+  privacy::RedactionCounts counts;
+  for (const StreamState& state : streams_) {
+    if (state.redaction == nullptr) continue;
+    for (const auto& [type, count] : state.redaction->counts())
+      counts[type] += count;
+  }
   for (const sandbox::OutputFileData& file : result.files) {
     forge::exec::v1::OutputFile* out = event->add_files();
     out->set_path(file.path);
-    out->set_content(file.content);
+    // Text goes through the filter like output; content with NUL bytes in
+    // its first 8 KiB is treated as binary and returned as is.
+    const bool binary =
+        absl::string_view(file.content).substr(0, 8192).find('\0') !=
+        absl::string_view::npos;
+    out->set_content(binary ? file.content
+                            : context_.redactor.Redact(
+                                  file.content, redaction_options_, &counts));
     out->set_truncated(file.truncated);
   }
+  for (const auto& [type, count] : counts)
+    (*event->mutable_redactions())[type] = count;
   context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
                      id_, forge::exec::v1::Outcome_Name(outcome),
                      result.exit_code);

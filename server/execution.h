@@ -55,6 +55,7 @@ class Execution : public PipeListener,
   // From the output pump.
   void OnPipeData(int stream, absl::string_view data) override;
   void OnPipeClosed(int stream) override;
+  void OnPipeIdle(int stream) override;
 
   const std::string& id() const { return id_; }
 
@@ -66,6 +67,7 @@ class Execution : public PipeListener,
     uint64_t bytes_read = 0;  // program bytes, before redaction
     uint64_t offset = 0;      // bytes sent in output events
     bool truncated = false;
+    std::unique_ptr<privacy::RedactionStream> redaction;
   };
   struct QueuedEvent {
     forge::exec::v1::ExecuteEvent event;
@@ -82,6 +84,10 @@ class Execution : public PipeListener,
   void Drive();
   void FinishEarly(const grpc::Status& status);
   void Enqueue(QueuedEvent event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Queues redacted output of `stream`; `rearm` re-arms its pipe once the
+  // event is written.
+  void EnqueueOutput(int stream, std::string data, bool rearm)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void EndWithoutRunning(forge::exec::v1::Outcome outcome,
                          const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -110,6 +116,7 @@ class Execution : public PipeListener,
   std::optional<grpc::Status> early_status_ ABSL_GUARDED_BY(mutex_);
   // The run.
   EffectiveLimits limits_;
+  privacy::StreamOptions redaction_options_;
   const RuntimeInfo* runtime_ = nullptr;
   sandbox::JobSpec job_;
   uint64_t admission_ticket_ = 0;

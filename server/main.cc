@@ -28,6 +28,8 @@
 #include "server/execution_service.h"
 #include "server/logging.h"
 #include "server/output_pump.h"
+#include "server/privacy/redactor.h"
+#include "server/privacy_secret_scanner.h"
 #include "server/runtime_registry.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -139,8 +141,15 @@ int Run(int argc, char** argv) {
           ? cars::ParseRuleSet(kEmbeddedCarsRules)
           : cars::LoadRuleSetFile(config.cars_rules_path());
   if (!rules.ok()) return Fail("CARS rules", rules.status());
+  absl::StatusOr<std::unique_ptr<privacy::Redactor>> redactor =
+      privacy::Redactor::CreateFromConfig(config.privacy());
+  if (!redactor.ok()) return Fail("privacy filter", redactor.status());
+  log->info("event=privacy_ready rules_version={} types={}",
+            (*redactor)->rules_version(), (*redactor)->type_names().size());
   absl::StatusOr<std::unique_ptr<cars::Assessor>> assessor =
-      cars::Assessor::Create(*rules, CarsPolicyFor(config));
+      cars::Assessor::Create(
+          *rules, CarsPolicyFor(config),
+          std::make_shared<PrivacySecretScanner>(**redactor));
   if (!assessor.ok()) return Fail("CARS policy", assessor.status());
   log->info("event=cars_ready rules={} policy_version={}", rules->rules_size(),
             (*assessor)->policy_version());
@@ -149,13 +158,9 @@ int Run(int argc, char** argv) {
   Admission admission(config.admission().max_concurrent(),
                       config.admission().max_queued());
 
-  ServiceContext context{config,
-                         **runtimes,
-                         **launcher,
-                         **pump,
-                         admission,
-                         **assessor,
-                         ComponentLogger("execution")};
+  ServiceContext context{
+      config,    **runtimes, **launcher, **pump,
+      admission, **assessor, **redactor, ComponentLogger("execution")};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -5,6 +5,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/time/clock.h"
 #include "common/errno_status.h"
 
 namespace forge::server {
@@ -33,9 +37,52 @@ OutputPump::OutputPump(UniqueFd epoll, UniqueFd wake)
     : epoll_(std::move(epoll)), wake_(std::move(wake)) {}
 
 OutputPump::~OutputPump() {
+  stopping_.store(true);
+  Kick();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutputPump::Kick() {
   uint64_t one = 1;
   (void)!::write(wake_.get(), &one, sizeof(one));
-  if (thread_.joinable()) thread_.join();
+}
+
+void OutputPump::ScheduleIdle(uint64_t handle, absl::Time when) {
+  bool earlier;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = pipes_.find(handle);
+    if (it == pipes_.end()) return;
+    it->second.idle_at = when;
+    earlier = when < next_idle_;
+    if (earlier) next_idle_ = when;
+  }
+  if (earlier) Kick();
+}
+
+void OutputPump::CancelIdle(uint64_t handle) {
+  absl::MutexLock lock(&mutex_);
+  auto it = pipes_.find(handle);
+  if (it != pipes_.end()) it->second.idle_at = absl::InfiniteFuture();
+}
+
+void OutputPump::FireIdle() {
+  std::vector<std::pair<int, std::shared_ptr<PipeListener>>> due;
+  {
+    absl::MutexLock lock(&mutex_);
+    const absl::Time now = absl::Now();
+    if (next_idle_ > now) return;  // nothing due: no scan
+    next_idle_ = absl::InfiniteFuture();
+    for (auto& [handle, pipe] : pipes_) {
+      if (pipe.idle_at <= now) {
+        pipe.idle_at = absl::InfiniteFuture();
+        due.emplace_back(pipe.tag, pipe.listener);
+      } else if (pipe.idle_at < next_idle_) {
+        next_idle_ = pipe.idle_at;
+      }
+    }
+  }
+  for (auto& [tag, listener] : due) listener->OnPipeIdle(tag);
 }
 
 absl::StatusOr<uint64_t> OutputPump::Add(
@@ -82,16 +129,30 @@ void OutputPump::Remove(uint64_t handle) {
 
 void OutputPump::Loop() {
   epoll_event events[64];
-  while (true) {
-    int count = ::epoll_wait(epoll_.get(), events, 64, -1);
+  while (!stopping_.load()) {
+    int timeout_ms = -1;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (next_idle_ != absl::InfiniteFuture()) {
+        // Rounded up so a deadline is never fired early.
+        timeout_ms = static_cast<int>(std::max<int64_t>(
+            0, absl::ToInt64Microseconds(next_idle_ - absl::Now()) / 1000 + 1));
+      }
+    }
+    int count = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
     if (count < 0) {
       if (errno == EINTR) continue;
       return;
     }
     for (int i = 0; i < count; ++i) {
-      if (events[i].data.u64 == kWakeHandle) return;
+      if (events[i].data.u64 == kWakeHandle) {
+        uint64_t drained;
+        (void)!::read(wake_.get(), &drained, sizeof(drained));
+        continue;
+      }
       ReadOne(events[i].data.u64);
     }
+    FireIdle();
   }
 }
 

@@ -5,11 +5,16 @@
 // client stops the reads, the pipe fills, and the program blocks in write()
 // instead of the server buffering its output.
 //
-// Thread-safe. Listeners are called on the pump thread, one chunk at a time
-// per pipe; they must not block.
+// The pump also keeps one idle deadline per pipe: a listener holding back
+// part of a line (the privacy filter waits for the rest of a value) asks to
+// be told when the pipe has been quiet for a moment.
+//
+// Thread-safe. Listeners are called on the pump thread, one call at a time;
+// they must not block.
 #ifndef FORGE_SERVER_OUTPUT_PUMP_H_
 #define FORGE_SERVER_OUTPUT_PUMP_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -19,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/unique_fd.h"
 
 namespace forge::server {
@@ -30,6 +36,8 @@ class PipeListener {
   virtual void OnPipeData(int tag, absl::string_view data) = 0;
   // The pipe reached end of file (or failed); it has been removed and closed.
   virtual void OnPipeClosed(int tag) = 0;
+  // The idle deadline set with ScheduleIdle passed.
+  virtual void OnPipeIdle(int tag) = 0;
 };
 
 class OutputPump {
@@ -43,12 +51,17 @@ class OutputPump {
 
   // Takes ownership of the read end `fd` (made non-blocking here) and starts
   // reading it (armed). The pump keeps `listener` alive while the pipe is
-  // registered. Returns a handle for Arm/Remove.
+  // registered. Returns a handle for the calls below.
   absl::StatusOr<uint64_t> Add(UniqueFd fd, int tag,
                                std::shared_ptr<PipeListener> listener);
 
   // Re-arms a pipe after its chunk was consumed. No-op for a removed handle.
   void Arm(uint64_t handle);
+
+  // Calls OnPipeIdle at `when` (replacing an earlier deadline), unless
+  // CancelIdle or Remove comes first.
+  void ScheduleIdle(uint64_t handle, absl::Time when);
+  void CancelIdle(uint64_t handle);
 
   // Stops reading a pipe and closes it; no callback follows. Idempotent.
   void Remove(uint64_t handle);
@@ -60,18 +73,23 @@ class OutputPump {
     std::shared_ptr<UniqueFd> fd;
     int tag;
     std::shared_ptr<PipeListener> listener;
+    absl::Time idle_at = absl::InfiniteFuture();
   };
 
   OutputPump(UniqueFd epoll, UniqueFd wake);
   void Loop();
   void ReadOne(uint64_t handle);
+  void FireIdle();
+  void Kick();
 
   UniqueFd epoll_;
-  UniqueFd wake_;  // eventfd that ends Loop()
+  UniqueFd wake_;  // eventfd: a new idle deadline, or shutdown
+  std::atomic<bool> stopping_{false};
   std::thread thread_;
   absl::Mutex mutex_;
   uint64_t next_handle_ ABSL_GUARDED_BY(mutex_) = 1;
   absl::flat_hash_map<uint64_t, Pipe> pipes_ ABSL_GUARDED_BY(mutex_);
+  absl::Time next_idle_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteFuture();
 };
 
 }  // namespace forge::server

@@ -11,6 +11,7 @@
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
 #include "server/output_pump.h"
+#include "server/privacy/redactor.h"
 #include "server/runtime_registry.h"
 #include "spdlog/logger.h"
 
@@ -23,6 +24,7 @@ struct ServiceContext {
   OutputPump& pump;
   Admission& admission;
   const cars::Assessor& assessor;
+  const privacy::Redactor& redactor;
   std::shared_ptr<spdlog::logger> log;
 };
 
