@@ -61,9 +61,15 @@ inline bool IsLocalPartChar(uint8_t c) {
 inline uint16_t Bigram(uint8_t a, uint8_t b) {
   return static_cast<uint16_t>(a | (b << 8));
 }
-inline uint8_t Lower(uint8_t c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
+constexpr std::array<uint8_t, 256> MakeLower() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return t;
 }
+constexpr std::array<uint8_t, 256> kLowerTable = MakeLower();
+inline uint8_t Lower(uint8_t c) { return kLowerTable[c]; }
 // Hash of three bytes into 16 bits (the start filter).
 inline uint32_t Hash3(uint8_t a, uint8_t b, uint8_t c) {
   return ((static_cast<uint32_t>(a) | (static_cast<uint32_t>(b) << 8) |
@@ -106,15 +112,16 @@ void Prefilter::AddStart(const std::string& text, bool case_insensitive,
     }
     entries.push_back(Entry{t, {bit}});
   };
-  // The filter holds the first three bytes (lower-cased for words), or the
-  // two bytes of a two-byte literal or word.
+  // The filter holds the first three bytes, lower-cased (a two-byte
+  // literal or word followed by any byte).
   if (text.size() == 2) {
-    two_byte_starts_.set(case_insensitive ? Bigram(Lower(a), Lower(b))
-                                          : Bigram(a, b));
+    for (int c = 0; c < 256; ++c) {
+      start_filter_.set(
+          Hash3(Lower(a), Lower(b), Lower(static_cast<uint8_t>(c))));
+    }
   } else {
-    const uint8_t c = static_cast<uint8_t>(text[2]);
-    start_filter_.set(case_insensitive ? Hash3(Lower(a), Lower(b), Lower(c))
-                                       : Hash3(a, b, c));
+    start_filter_.set(
+        Hash3(Lower(a), Lower(b), Lower(static_cast<uint8_t>(text[2]))));
   }
   if (!case_insensitive) {
     add(literals_[Bigram(a, b)], text);
@@ -141,14 +148,9 @@ void Prefilter::LiteralsAt(absl::string_view text, size_t i,
 void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
                            Candidates* out) const {
   if (i + 1 >= n) return;
-  const uint8_t a = s[i], b = s[i + 1], la = Lower(a), lb = Lower(b);
-  bool maybe = two_byte_starts_.test(Bigram(a, b)) ||
-               two_byte_starts_.test(Bigram(la, lb));
-  if (!maybe && i + 2 < n) {
-    maybe = start_filter_.test(Hash3(a, b, s[i + 2])) ||
-            start_filter_.test(Hash3(la, lb, Lower(s[i + 2])));
-  }
-  if (!maybe) return;
+  const uint8_t a = s[i], b = s[i + 1];
+  const uint8_t c = i + 2 < n ? s[i + 2] : 0;
+  if (!start_filter_.test(Hash3(Lower(a), Lower(b), Lower(c)))) return;
   const uint16_t bg = Bigram(a, b);
   if (auto it = literals_.find(bg); it != literals_.end()) {
     for (const Entry& e : it->second) {
@@ -163,8 +165,7 @@ void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
       }
     }
   }
-  if (auto it = words_.find(Bigram(Lower(s[i]), Lower(s[i + 1])));
-      it != words_.end()) {
+  if (auto it = words_.find(Bigram(Lower(a), Lower(b))); it != words_.end()) {
     for (const Entry& e : it->second) {
       if (e.text.size() > n - i) continue;
       bool same = true;
@@ -208,8 +209,10 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
   uint8_t seps[3] = {0, 0, 0};
   bool dot = false, other_sep = false;
   size_t run_end[3] = {0, 0, 0};
+  size_t run_start[8];
   while (j < n && IsDigit(s[j])) {
     const size_t start = j;
+    if (runs < 8) run_start[runs] = start;
     while (j < n && IsDigit(s[j])) ++j;
     const int len = static_cast<int>(j - start);
     if (runs < 4) run_len[runs] = len;
@@ -268,7 +271,14 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
           absl::string_view(reinterpret_cast<const char*>(s + i), end - i))) {
     number = true;
   }
-  if (number) AddShape(PRIVACY_SHAPE_NUMBER, i, end, out);
+  if (number) {
+    // A value may start at any run of the group ("order 1002 4111 1111
+    // 1111 1111"): one trigger per run, the first at the group's start.
+    AddShape(PRIVACY_SHAPE_NUMBER, i, end, out);
+    for (int r = 1; r < std::min(runs, 8); ++r) {
+      AddShape(PRIVACY_SHAPE_NUMBER, run_start[r], end, out);
+    }
+  }
   return end;
 }
 
@@ -276,7 +286,10 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
 // Returns the index to continue from.
 size_t Prefilter::CheckColon(const uint8_t* s, size_t n, size_t i,
                              Candidates* out) const {
-  if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') return i + 1;
+  if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') {
+    CheckUrl(s, n, i, out);
+    return i + 1;
+  }
   const bool hex_before = i > 0 && (IsHex(s[i - 1]) || s[i - 1] == ':');
   const bool hex_after = i + 1 < n && (IsHex(s[i + 1]) || s[i + 1] == ':');
   if (hex_before && hex_after) {
@@ -333,18 +346,19 @@ void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
   // Keys start with a letter or '_' ("--db-password" → "db-password").
   while (k < key_end && !absl::ascii_isalpha(s[k]) && s[k] != '_') ++k;
   if (k == key_end) return;
-  if (rules_.assignment_key_words().Matches(absl::string_view(
-          reinterpret_cast<const char*>(s + k), key_end - k))) {
+  const uint64_t rules = rules_.assignment_key_words().Match(
+      absl::string_view(reinterpret_cast<const char*>(s + k), key_end - k));
+  if (rules != 0) {
     AddShape(PRIVACY_SHAPE_ASSIGNMENT, k, key_end, out);
-    out->keys.push_back(AssignmentKey{static_cast<uint32_t>(k),
-                                      static_cast<uint32_t>(key_end),
-                                      static_cast<uint32_t>(value_begin)});
+    out->keys.push_back(
+        AssignmentKey{static_cast<uint32_t>(k), static_cast<uint32_t>(key_end),
+                      static_cast<uint32_t>(value_begin), rules});
   }
 }
 
 void Prefilter::CheckAt(const uint8_t* s, size_t n, size_t i,
                         Candidates* out) const {
-  if (i == 0 || i + 1 >= n || s[i - 1] <= ' ' ||
+  if (i == 0 || i + 1 >= n || !IsLocalPartChar(s[i - 1]) ||
       !absl::ascii_isalnum(s[i + 1])) {
     return;
   }
@@ -354,30 +368,49 @@ void Prefilter::CheckAt(const uint8_t* s, size_t n, size_t i,
           s[domain_end] == '-')) {
     ++domain_end;
   }
-  if (IsLocalPartChar(s[i - 1])) {
-    size_t local = i;
-    while (local > 0 && i - local < 64 && IsLocalPartChar(s[local - 1])) {
-      --local;
-    }
-    AddShape(PRIVACY_SHAPE_AT_SIGN, local, domain_end, out);
+  size_t local = i;
+  while (local > 0 && i - local < 64 && IsLocalPartChar(s[local - 1])) {
+    --local;
   }
-  // "scheme://user:pass@" — look back for "://" within the token (the
-  // password may end in any character).
-  for (size_t k = i; k > 2 && i - k < 512; --k) {
-    const uint8_t c = s[k - 1];
-    if (c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>') break;
-    if (c == '/' && s[k - 2] == '/' && s[k - 3] == ':') {
-      size_t scheme = k - 3;
-      while (scheme > 0 && k - scheme < 40 &&
-             (absl::ascii_isalnum(s[scheme - 1]) || s[scheme - 1] == '+' ||
-              s[scheme - 1] == '.' || s[scheme - 1] == '-' ||
-              s[scheme - 1] == ':')) {
-        --scheme;
-      }
-      AddShape(PRIVACY_SHAPE_URL_USERINFO, scheme, domain_end, out);
+  // The address starts at its first letter or digit.
+  while (local < i && !absl::ascii_isalnum(s[local])) ++local;
+  if (local < i) AddShape(PRIVACY_SHAPE_AT_SIGN, local, domain_end, out);
+}
+
+// "scheme://" at s[i]: a URL carrying credentials (user:password@ or a
+// password query parameter) is a URL_USERINFO trigger at its scheme.
+void Prefilter::CheckUrl(const uint8_t* s, size_t n, size_t i,
+                         Candidates* out) const {
+  size_t end = i + 3;
+  bool credentials = false;
+  while (end < n && end - i < 4096) {
+    const uint8_t c = s[end];
+    if (c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`') {
       break;
     }
+    if (c == '@') {
+      credentials = true;
+    } else if ((c == '?' || c == '&' || c == ';') && end + 4 < n) {
+      const uint8_t* q = s + end + 1;
+      const bool pwd = Lower(q[0]) == 'p' && Lower(q[1]) == 'w' &&
+                       Lower(q[2]) == 'd' && q[3] == '=';
+      const bool password = end + 10 < n && Lower(q[0]) == 'p' &&
+                            Lower(q[1]) == 'a' && Lower(q[2]) == 's' &&
+                            Lower(q[3]) == 's' && Lower(q[4]) == 'w';
+      credentials |= pwd || password;
+    }
+    ++end;
   }
+  if (!credentials) return;
+  size_t scheme = i;
+  while (scheme > 0 && i - scheme < 32 &&
+         (absl::ascii_isalnum(s[scheme - 1]) || s[scheme - 1] == '+' ||
+          s[scheme - 1] == '.' || s[scheme - 1] == '-')) {
+    --scheme;
+  }
+  if (scheme >= 5 && std::memcmp(s + scheme - 5, "jdbc:", 5) == 0) scheme -= 5;
+  while (scheme < i && !absl::ascii_isalpha(s[scheme])) ++scheme;
+  if (scheme < i) AddShape(PRIVACY_SHAPE_URL_USERINFO, scheme, end, out);
 }
 
 // Bit i of the result is set when p[i] may start something the prefilter
@@ -387,8 +420,6 @@ void Prefilter::CheckAt(const uint8_t* s, size_t n, size_t i,
 uint32_t Prefilter::InterestingMask(const uint8_t* p, uint8_t before) {
 #if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i prev = _mm_or_si128(
-      _mm_slli_si128(v, 1), _mm_cvtsi32_si128(static_cast<int>(before)));
   auto in_range = [](__m128i x, char lo, char hi) {
     return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(lo - 1)),
                          _mm_cmplt_epi8(x, _mm_set1_epi8(hi + 1)));
@@ -396,38 +427,43 @@ uint32_t Prefilter::InterestingMask(const uint8_t* p, uint8_t before) {
   auto eq = [](__m128i x, char c) {
     return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
   };
-  const __m128i lower = in_range(v, 'a', 'z');
-  const __m128i upper = in_range(v, 'A', 'Z');
+  // Letters: fold case with 0x20 (digits and most punctuation stay out of
+  // 'a'..'z' when folded; '@' '[' '\\' ']' '^' '_' '`' land on '`'..'\x7f').
+  const __m128i letter =
+      in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
   const __m128i digit = in_range(v, '0', '9');
   const __m128i inner = _mm_or_si128(eq(v, '_'), eq(v, '-'));
-  const __m128i plower = in_range(prev, 'a', 'z');
-  const __m128i pupper = in_range(prev, 'A', 'Z');
-  const __m128i pdigit = in_range(prev, '0', '9');
-  const __m128i pinner = _mm_or_si128(eq(prev, '_'), eq(prev, '-'));
-  const __m128i pletter = _mm_or_si128(plower, pupper);
-  const __m128i ptok = _mm_or_si128(_mm_or_si128(pletter, pdigit), pinner);
+  const __m128i alnum = _mm_or_si128(letter, digit);
+  const __m128i tok = _mm_or_si128(alnum, inner);
+  // The same classes one byte back; lane 0 takes `before`'s class.
+  const int before_alnum = absl::ascii_isalnum(before) ? 0xff : 0;
+  const int before_tok =
+      before_alnum != 0 || before == '_' || before == '-' ? 0xff : 0;
+  const __m128i palnum =
+      _mm_or_si128(_mm_slli_si128(alnum, 1), _mm_cvtsi32_si128(before_alnum));
+  const __m128i ptok =
+      _mm_or_si128(_mm_slli_si128(tok, 1), _mm_cvtsi32_si128(before_tok));
   __m128i special = _mm_or_si128(eq(v, '@'), eq(v, ':'));
   special = _mm_or_si128(special, _mm_or_si128(eq(v, '='), eq(v, '+')));
   special = _mm_or_si128(special, _mm_or_si128(eq(v, '('), eq(v, '%')));
   special = _mm_or_si128(special, eq(v, '\\'));
-  const __m128i word_start =
-      _mm_andnot_si128(pletter, _mm_or_si128(lower, upper));
-  const __m128i camel = _mm_and_si128(upper, plower);
+  // Letters after a non-alphanumeric ('_' and '-' included: words inside
+  // identifiers); digits, '_' and '-' that start a token.
+  const __m128i word_start = _mm_andnot_si128(palnum, letter);
   const __m128i token_start =
       _mm_andnot_si128(ptok, _mm_or_si128(digit, inner));
-  const __m128i any = _mm_or_si128(_mm_or_si128(special, word_start),
-                                   _mm_or_si128(camel, token_start));
+  const __m128i any =
+      _mm_or_si128(special, _mm_or_si128(word_start, token_start));
   return static_cast<uint32_t>(_mm_movemask_epi8(any));
 #else
   uint32_t mask = 0;
   uint8_t pcls = kClass[before];
   for (int i = 0; i < 16; ++i) {
     const uint8_t cls = kClass[p[i]];
-    const bool pletter = pcls == kLower || pcls == kUpper;
-    const bool ptok = pletter || pcls == kDigit || pcls == kInner;
+    const bool palnum = pcls == kLower || pcls == kUpper || pcls == kDigit;
+    const bool ptok = palnum || pcls == kInner;
     const bool hit = cls == kSpecial ||
-                     ((cls == kLower || cls == kUpper) && !pletter) ||
-                     (cls == kUpper && pcls == kLower) ||
+                     ((cls == kLower || cls == kUpper) && !palnum) ||
                      ((cls == kDigit || cls == kInner) && !ptok);
     mask |= static_cast<uint32_t>(hit) << i;
     pcls = cls;

@@ -40,6 +40,9 @@ struct AssignmentKey {
   uint32_t key_begin = 0;
   uint32_t key_end = 0;
   uint32_t value_begin = 0;
+  // Which key-anchored ASSIGNMENT rules' key words the key matches (see
+  // RuleSet::assignment_key_words()).
+  uint64_t rules = 0;
 };
 
 struct Candidates {
@@ -88,13 +91,12 @@ class Prefilter {
   void CheckAssignment(const uint8_t* s, size_t n, size_t op, size_t op_len,
                        Candidates* out) const;
   void CheckAt(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
+  void CheckUrl(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
 
   const RuleSet& rules_;
-  // Hashed first three bytes of every literal and (lower-cased) word, and
-  // the bytes of two-byte ones: a token start that passes neither needs no
-  // lookup.
+  // Hashed first three bytes, lower-cased, of every literal and word: a
+  // start that misses the filter needs no lookup.
   std::bitset<65536> start_filter_;
-  std::bitset<65536> two_byte_starts_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> literals_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> words_;
   bool has_always_ = false;

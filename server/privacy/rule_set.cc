@@ -141,7 +141,6 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
   }
 
   absl::flat_hash_set<std::string> ids;
-  std::vector<std::string> assignment_words;
   for (const PrivacyRule* r : all) {
     const std::string& id = r->id();
     if (id.empty()) return RuleError(id, "id is empty");
@@ -230,13 +229,15 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
       return RuleError(id, "needs a trigger (literals, words or shapes)");
     }
     if (c.shapes & (1u << forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT)) {
-      assignment_words.insert(assignment_words.end(), r->key_words().begin(),
-                              r->key_words().end());
       absl::string_view p = r->pattern();
       if (absl::StartsWith(p, "(?i)")) p.remove_prefix(4);
       c.anchored_at_key =
           r->key_words_size() > 0 &&
           (c.builtin_assignment || absl::StartsWith(p, "(?P<key>"));
+      c.search_record = !c.anchored_at_key;
+    }
+    if (c.shapes & (1u << forge::exec::v1::PRIVACY_SHAPE_ALWAYS)) {
+      c.search_record = true;
     }
     set->rules_.push_back(std::move(c));
   }
@@ -291,8 +292,11 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
   }
   for (int s = 1; s < forge::exec::v1::PrivacyShape_ARRAYSIZE; ++s) {
     ShapeGroup& g = set->shapes_[s];
-    if (g.rules.size() < 2) continue;
-    g.set = std::make_unique<RE2::Set>(PrivacyRe2Options(), RE2::UNANCHORED);
+    if (g.rules.size() < 2 || s == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT ||
+        s == forge::exec::v1::PRIVACY_SHAPE_ALWAYS) {
+      continue;
+    }
+    g.set = std::make_unique<RE2::Set>(PrivacyRe2Options(), RE2::ANCHOR_START);
     for (uint16_t r : g.rules) {
       if (set->rules_[r].pattern == nullptr) continue;
       std::string error;
@@ -307,7 +311,28 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
           " does not fit in memory"));
     }
   }
-  set->assignment_key_words_ = KeyWordMatcher(assignment_words, {});
+  // One matcher for every ASSIGNMENT rule: bit k is key_rules[k]; the
+  // rules searched over the record share the last bit (any key word).
+  const ShapeGroup& assign =
+      set->shapes_[forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT];
+  if (assign.key_rules.size() > 63) {
+    return absl::InvalidArgumentError(
+        "privacy rule set has more than 63 key-anchored assignment rules");
+  }
+  for (size_t k = 0; k < assign.key_rules.size(); ++k) {
+    const PrivacyRule* r = all[assign.key_rules[k]];
+    set->assignment_key_words_.Add(
+        std::vector<std::string>(r->key_words().begin(), r->key_words().end()),
+        std::vector<std::string>(r->exclude_key_words().begin(),
+                                 r->exclude_key_words().end()),
+        static_cast<int>(k));
+  }
+  for (uint16_t i : assign.rules) {
+    const PrivacyRule* r = all[i];
+    set->assignment_key_words_.Add(
+        std::vector<std::string>(r->key_words().begin(), r->key_words().end()),
+        {}, 63);
+  }
   return set;
 }
 

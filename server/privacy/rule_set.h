@@ -40,6 +40,9 @@ struct CompiledRule {
   // An ASSIGNMENT rule matched only at the keys the prefilter found (its
   // pattern starts with the "key" group, or it is built in).
   bool anchored_at_key = false;
+  // Searched over the whole record (ALWAYS rules, ASSIGNMENT rules not
+  // anchored at their key) rather than matched at trigger positions.
+  bool search_record = false;
   std::unique_ptr<RE2> value_pattern;  // may be null
   int groups = 0;                      // capturing groups in `pattern`
   int value_group = 0;                 // 0: the whole match
@@ -69,9 +72,10 @@ struct CompiledBlock {
   std::string literal;
 };
 
-// Rules triggered by one shape, and the RE2::Set over their patterns (null
-// when fewer than two rules share the shape). Rules matched at the keys the
-// prefilter found (anchored_at_key) are listed apart and not in the set.
+// Rules triggered by one shape, and the RE2::Set over their patterns,
+// anchored at the start (null when fewer than two rules share the shape,
+// and for ASSIGNMENT and ALWAYS). Rules matched at the keys the prefilter
+// found (anchored_at_key) are listed apart and not in the set.
 struct ShapeGroup {
   std::vector<uint16_t> rules;
   std::unique_ptr<RE2::Set> set;
@@ -107,8 +111,8 @@ class RuleSet {
   int classified_category() const { return classified_category_; }
 
   const ShapeGroup& shape_group(int shape) const { return shapes_[shape]; }
-  // Union of the key words of every ASSIGNMENT-shape rule (for the
-  // prefilter, which only needs "might one of them match").
+  // The key words of every ASSIGNMENT-shape rule: bit k of a match is the
+  // rule shape_group(ASSIGNMENT).key_rules[k] (bit 63: any other).
   const KeyWordMatcher& assignment_key_words() const {
     return assignment_key_words_;
   }

@@ -16,9 +16,6 @@ using forge::exec::v1::PrivacyShape_ARRAYSIZE;
 using forge::exec::v1::PrivacyValidator;
 
 constexpr int kMaxGroups = 8;
-// Literal and word rules may start matching this far before their trigger
-// ("https://" before "hooks.slack.com", "&" before "sig=").
-constexpr uint32_t kLookback = 16;
 
 }  // namespace
 
@@ -207,37 +204,39 @@ void SpanFinder::MatchRuleFrom(uint16_t index, absl::string_view text,
   const CompiledRule& rule = rules_.rules()[index];
   const re2::StringPiece piece = ToPiece(text);
   re2::StringPiece m;
-  size_t searched_to = 0;  // no match starts in [.., searched_to) unseen
-  for (size_t i = 0; i < n_starts; ++i) {
-    const size_t from = std::max<size_t>(starts[i], searched_to);
-    if (i > 0 && from < searched_to) continue;
-    if (from > text.size()) break;
-    if (!rule.pattern->Match(piece, from, text.size(), RE2::UNANCHORED, &m,
-                             1)) {
-      break;  // nothing from here to the end of the record
+  if (rule.search_record) {
+    size_t pos = 0;
+    while (pos <= text.size() && rule.pattern->Match(piece, pos, text.size(),
+                                                     RE2::UNANCHORED, &m, 1)) {
+      const size_t mb = m.data() - text.data();
+      const size_t me = mb + m.size();
+      AcceptMatch(index, text, mb, me, spans);
+      pos = me > mb ? me : mb + 1;
     }
-    const size_t mb = m.data() - text.data();
-    const size_t me = mb + m.size();
-    AcceptMatch(index, text, mb, me, spans);
-    searched_to = me > mb ? me : mb + 1;
-    // Skip the starts the search already passed.
-    while (i + 1 < n_starts && starts[i + 1] < searched_to &&
-           starts[i + 1] <= mb) {
-      ++i;
+    return;
+  }
+  // Anchored at each trigger; a trigger inside an accepted match is skipped.
+  size_t covered = 0;
+  for (size_t i = 0; i < n_starts; ++i) {
+    const size_t p = starts[i];
+    if (p < covered || (i > 0 && p == starts[i - 1])) continue;
+    if (!rule.pattern->Match(piece, p, text.size(), RE2::ANCHOR_START, &m, 1)) {
+      continue;
+    }
+    if (AcceptMatch(index, text, p, p + m.size(), spans)) {
+      covered = p + m.size();
     }
   }
 }
 
-void SpanFinder::MatchRuleAtKeys(uint16_t index, absl::string_view text,
+void SpanFinder::MatchRuleAtKeys(uint16_t index, int bit,
+                                 absl::string_view text,
                                  const std::vector<AssignmentKey>& keys,
                                  std::vector<Span>* spans) const {
   const CompiledRule& rule = rules_.rules()[index];
   re2::StringPiece m;
   for (const AssignmentKey& key : keys) {
-    if (!rule.key_words.Matches(
-            text.substr(key.key_begin, key.key_end - key.key_begin))) {
-      continue;
-    }
+    if (!(key.rules & (uint64_t{1} << bit))) continue;
     if (rule.builtin_assignment) {
       size_t begin, end;
       if (ParseAssignmentValue(text, key.value_begin, &begin, &end)) {
@@ -253,55 +252,57 @@ void SpanFinder::MatchRuleAtKeys(uint16_t index, absl::string_view text,
 }
 
 void SpanFinder::RunCandidates(absl::string_view text, const RuleMask& enabled,
-                               const Candidates& cands,
+                               FinderScratch* scratch,
                                std::vector<Span>* spans) const {
-  // (rule, position to search from) pairs, then per rule in order.
-  std::vector<uint64_t> starts;
-  std::vector<int> hits;
+  const Candidates& cands = scratch->cands;
+  // (rule << 32 | position) for every rule to try at a position.
+  std::vector<uint64_t>& starts = scratch->starts;
+  std::vector<int>& hits = scratch->hits;
+  starts.clear();
   bool keys_done = false;
+  const size_t n_rules = rules_.rules().size();
+  auto add = [&](uint16_t rule, uint32_t pos) {
+    starts.push_back((uint64_t{rule} << 32) | pos);
+  };
   for (const Trigger& t : cands.triggers) {
     if (!t.shape) {
-      if (t.id < rules_.rules().size() && enabled.test(t.id)) {
-        const uint32_t from = t.begin > kLookback ? t.begin - kLookback : 0;
-        starts.push_back((uint64_t{t.id} << 32) | from);
-      }
+      if (t.id < n_rules && enabled.test(t.id)) add(t.id, t.begin);
       continue;
     }
     const ShapeGroup& g = rules_.shape_group(t.id);
-    if (!keys_done && t.id == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT) {
+    if (t.id == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT) {
+      if (keys_done) continue;
       keys_done = true;
-      for (uint16_t r : g.key_rules) {
-        if (enabled.test(r)) MatchRuleAtKeys(r, text, cands.keys, spans);
+      for (size_t k = 0; k < g.key_rules.size(); ++k) {
+        const uint16_t r = g.key_rules[k];
+        if (enabled.test(r)) {
+          MatchRuleAtKeys(r, static_cast<int>(k), text, cands.keys, spans);
+        }
       }
+      for (uint16_t r : g.rules) {
+        if (enabled.test(r)) add(r, 0);
+      }
+      continue;
     }
-    // Assignment rules that are not anchored at their key (connection
-    // strings with a password field) can start anywhere before the key.
-    const bool whole = t.id == forge::exec::v1::PRIVACY_SHAPE_ASSIGNMENT;
-    const uint32_t from = whole ? 0 : t.begin > 2 ? t.begin - 2 : 0;
     int enabled_in_group = 0;
     for (uint16_t r : g.rules) enabled_in_group += enabled.test(r);
     if (enabled_in_group == 0) continue;
     if (g.set != nullptr && enabled_in_group > 1) {
-      // Which rules of the shape can match around this trigger.
-      const size_t wb = whole ? 0 : t.begin > 16 ? t.begin - 16 : 0;
-      const size_t we = whole
-                            ? text.size()
-                            : std::min<size_t>(text.size(), size_t{t.end} + 16);
+      // Which rules of the shape match at this trigger: one anchored pass.
+      const size_t len = std::min<size_t>(text.size() - t.begin, 8192);
       hits.clear();
-      if (!g.set->Match(ToPiece(text.substr(wb, we - wb)), &hits)) continue;
+      if (!g.set->Match(ToPiece(text.substr(t.begin, len)), &hits)) continue;
       for (int h : hits) {
-        if (enabled.test(g.rules[h])) {
-          starts.push_back((uint64_t{g.rules[h]} << 32) | from);
-        }
+        if (enabled.test(g.rules[h])) add(g.rules[h], t.begin);
       }
     } else {
       for (uint16_t r : g.rules) {
-        if (enabled.test(r)) starts.push_back((uint64_t{r} << 32) | from);
+        if (enabled.test(r)) add(r, t.begin);
       }
     }
   }
   std::sort(starts.begin(), starts.end());
-  std::vector<uint32_t> positions;
+  std::vector<uint32_t>& positions = scratch->positions;
   for (size_t i = 0; i < starts.size();) {
     const uint16_t rule = static_cast<uint16_t>(starts[i] >> 32);
     positions.clear();
@@ -344,26 +345,29 @@ void SpanFinder::FindOpenBlock(absl::string_view text, const RuleMask& enabled,
 }
 
 void SpanFinder::FindIn(absl::string_view text, const RuleMask& enabled,
-                        bool decode, std::vector<Span>* spans,
-                        RecordMatches* blocks) const {
-  Candidates cands;
+                        bool decode, FinderScratch* scratch,
+                        std::vector<Span>* spans, RecordMatches* blocks) const {
+  Candidates& cands = scratch->cands;
   prefilter_.Scan(text, &cands);
   if (!cands.empty()) {
-    RunCandidates(text, enabled, cands, spans);
+    RunCandidates(text, enabled, scratch, spans);
     if (blocks != nullptr && !rules_.blocks().empty()) {
       FindOpenBlock(text, enabled, cands.rules, blocks);
     }
   }
   if (!decode || !cands.decode) return;
-  std::string decoded;
-  std::vector<uint32_t> offsets;
-  DecodeForMatching(text, &decoded, &offsets);
-  if (decoded.size() == text.size()) return;
-  std::vector<Span> inner;
-  FindIn(decoded, enabled, /*decode=*/false, &inner, nullptr);
+  DecodeForMatching(text, &scratch->decoded, &scratch->offsets);
+  if (scratch->decoded.size() == text.size()) return;
+  if (scratch->decoded_scratch == nullptr) {
+    scratch->decoded_scratch = std::make_unique<FinderScratch>();
+  }
+  std::vector<Span>& inner = scratch->decoded_spans;
+  inner.clear();
+  FindIn(scratch->decoded, enabled, /*decode=*/false,
+         scratch->decoded_scratch.get(), &inner, nullptr);
   for (Span s : inner) {
-    s.begin = offsets[s.begin];
-    s.end = offsets[s.end];
+    s.begin = scratch->offsets[s.begin];
+    s.end = scratch->offsets[s.end];
     if (s.end > s.begin) spans->push_back(s);
   }
 }
@@ -371,7 +375,7 @@ void SpanFinder::FindIn(absl::string_view text, const RuleMask& enabled,
 void SpanFinder::Find(absl::string_view text, const RuleMask& enabled,
                       RecordMatches* out) const {
   out->Clear();
-  FindIn(text, enabled, /*decode=*/true, &out->spans, out);
+  FindIn(text, enabled, /*decode=*/true, &out->scratch, &out->spans, out);
   MergeSpans(&out->spans);
   if (out->block_opened) {
     // Everything from the block's start on belongs to the block.

@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,19 @@
 
 namespace forge::privacy {
 
+// Buffers SpanFinder reuses from record to record (so finding spans does
+// not allocate once they have grown). One per caller thread.
+struct FinderScratch {
+  Candidates cands;
+  std::vector<uint64_t> starts;
+  std::vector<uint32_t> positions;
+  std::vector<int> hits;
+  std::string decoded;
+  std::vector<uint32_t> offsets;
+  std::vector<Span> decoded_spans;
+  std::unique_ptr<FinderScratch> decoded_scratch;
+};
+
 struct RecordMatches {
   // Sorted, non-overlapping spans.
   std::vector<Span> spans;
@@ -31,6 +46,7 @@ struct RecordMatches {
   bool block_opened = false;
   size_t block_begin = 0;
   uint16_t block = 0;  // index into RuleSet::blocks()
+  FinderScratch scratch;
 
   void Clear() {
     spans.clear();
@@ -60,19 +76,22 @@ class SpanFinder {
   // `blocks` may be null (decoded text never opens a block); `decode` allows
   // one level of decoding.
   void FindIn(absl::string_view text, const RuleMask& enabled, bool decode,
-              std::vector<Span>* spans, RecordMatches* blocks) const;
+              FinderScratch* scratch, std::vector<Span>* spans,
+              RecordMatches* blocks) const;
   void RunCandidates(absl::string_view text, const RuleMask& enabled,
-                     const Candidates& cands, std::vector<Span>* spans) const;
+                     FinderScratch* scratch, std::vector<Span>* spans) const;
   // Validates a match of rule `index` at [match_begin, match_end) and adds
   // its span. Returns whether it was accepted.
   bool AcceptMatch(uint16_t index, absl::string_view text, size_t match_begin,
                    size_t match_end, std::vector<Span>* spans) const;
-  // Searches for rule `index` from each of the sorted `starts`.
+  // Matches rule `index` anchored at each of the sorted `starts` (or, for a
+  // search_record rule, everywhere in the record).
   void MatchRuleFrom(uint16_t index, absl::string_view text,
                      const uint32_t* starts, size_t n_starts,
                      std::vector<Span>* spans) const;
-  // Matches rule `index` anchored at each key.
-  void MatchRuleAtKeys(uint16_t index, absl::string_view text,
+  // Matches rule `index` (bit `bit` of AssignmentKey::rules) anchored at
+  // each key whose name matches its key words.
+  void MatchRuleAtKeys(uint16_t index, int bit, absl::string_view text,
                        const std::vector<AssignmentKey>& keys,
                        std::vector<Span>* spans) const;
   // Validates text[begin, end) as a value of rule `index` and adds its span.

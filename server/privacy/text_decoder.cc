@@ -66,18 +66,19 @@ void DecodeForMatching(absl::string_view text, std::string* decoded,
   decoded->reserve(text.size());
   offsets->reserve(text.size() + 1);
   size_t i = 0;
+  auto emit1 = [&](size_t from, char b) {
+    decoded->push_back(b);
+    offsets->push_back(static_cast<uint32_t>(from));
+  };
   auto emit = [&](size_t from, const std::string& bytes) {
-    for (char b : bytes) {
-      decoded->push_back(b);
-      offsets->push_back(static_cast<uint32_t>(from));
-    }
+    for (char b : bytes) emit1(from, b);
   };
   while (i < text.size()) {
     const char c = text[i];
     if (c == '%' && i + 2 < text.size()) {
       const int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        emit(i, std::string(1, static_cast<char>(hi * 16 + lo)));
+        emit1(i, static_cast<char>(hi * 16 + lo));
         i += 3;
         continue;
       }
@@ -114,7 +115,7 @@ void DecodeForMatching(absl::string_view text, std::string* decoded,
           break;
       }
       if (simple != 0) {
-        emit(i, std::string(1, simple));
+        emit1(i, simple);
         i += 2;
         continue;
       }
@@ -136,9 +137,12 @@ void DecodeForMatching(absl::string_view text, std::string* decoded,
         continue;
       }
     }
-    decoded->push_back(c);
-    offsets->push_back(static_cast<uint32_t>(i));
-    ++i;
+    // Copy the run up to the next escape in one go.
+    size_t j = i + 1;
+    while (j < text.size() && text[j] != '%' && text[j] != '\\') ++j;
+    decoded->append(text.data() + i, j - i);
+    for (size_t k = i; k < j; ++k) offsets->push_back(static_cast<uint32_t>(k));
+    i = j;
   }
   offsets->push_back(static_cast<uint32_t>(text.size()));
 }

@@ -1,6 +1,7 @@
 #include "server/privacy/value_checks.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -123,23 +124,34 @@ bool IsPathLike(absl::string_view v) {
 
 KeyWordMatcher::KeyWordMatcher(const std::vector<std::string>& words,
                                const std::vector<std::string>& excluded) {
+  Add(words, excluded, 0);
+}
+
+void KeyWordMatcher::Add(const std::vector<std::string>& words,
+                         const std::vector<std::string>& excluded, int bit) {
+  const uint64_t mask = uint64_t{1} << bit;
   for (const std::string& w : words) {
     std::string n = Normalize(w);
     if (n.empty()) continue;
     if (n.size() >= 5) {
-      auto& list = long_words_[TrigramHash(n.data())];
-      if (std::find(list.begin(), list.end(), n) == list.end()) {
-        list.push_back(n);
+      const uint32_t h = TrigramHash(n.data());
+      long_word_starts_.set(h);
+      auto& list = long_words_[h];
+      auto it = std::find_if(list.begin(), list.end(),
+                             [&](const auto& e) { return e.first == n; });
+      if (it == list.end()) {
+        list.emplace_back(std::move(n), mask);
+      } else {
+        it->second |= mask;
       }
-      long_word_starts_.set(TrigramHash(n.data()));
     } else {
-      short_words_.insert(std::move(n));
+      short_words_[n] |= mask;
     }
   }
-  for (const std::string& w : excluded) excluded_.insert(Normalize(w));
+  for (const std::string& w : excluded) excluded_[Normalize(w)] |= mask;
 }
 
-bool KeyWordMatcher::Matches(absl::string_view key) const {
+uint64_t KeyWordMatcher::Match(absl::string_view key) const {
   if (key.size() > 128) key = key.substr(key.size() - 128);
   char joined[128];
   size_t n = 0;
@@ -164,36 +176,36 @@ bool KeyWordMatcher::Matches(absl::string_view key) const {
     prev = c;
     joined[n++] = absl::ascii_tolower(c);
   }
-  if (n == 0) return false;
+  if (n == 0) return 0;
   auto part = [&](size_t p) {
     const size_t end = p + 1 < parts ? part_starts[p + 1] : n;
     return absl::string_view(joined + part_starts[p], end - part_starts[p]);
   };
-  bool found = false;
+  uint64_t found = 0;
   if (!short_words_.empty()) {
-    for (size_t p = 0; p < parts && !found; ++p) {
+    for (size_t p = 0; p < parts; ++p) {
       const absl::string_view w = part(p);
-      found = w.size() < 5 && short_words_.contains(w);
+      if (w.size() >= 5) continue;
+      auto it = short_words_.find(w);
+      if (it != short_words_.end()) found |= it->second;
     }
   }
-  for (size_t i = 0; !found && i + 5 <= n; ++i) {
+  for (size_t i = 0; i + 5 <= n; ++i) {
     const uint32_t h = TrigramHash(joined + i);
     if (!long_word_starts_.test(h)) continue;
     auto it = long_words_.find(h);
     if (it == long_words_.end()) continue;
     const absl::string_view rest(joined + i, n - i);
-    for (const std::string& w : it->second) {
-      if (absl::StartsWith(rest, w)) {
-        found = true;
-        break;
-      }
+    for (const auto& [w, mask] : it->second) {
+      if ((found & mask) != mask && absl::StartsWith(rest, w)) found |= mask;
     }
   }
-  if (!found || excluded_.empty()) return found;
+  if (found == 0 || excluded_.empty()) return found;
   for (size_t p = 0; p < parts; ++p) {
-    if (excluded_.contains(part(p))) return false;
+    auto it = excluded_.find(part(p));
+    if (it != excluded_.end()) found &= ~it->second;
   }
-  return true;
+  return found;
 }
 
 bool StripQuotes(absl::string_view text, size_t* begin, size_t* end) {
@@ -207,16 +219,18 @@ bool StripQuotes(absl::string_view text, size_t* begin, size_t* end) {
 
 double ShannonEntropy(absl::string_view value) {
   if (value.empty()) return 0;
-  int counts[256] = {};
-  for (unsigned char c : value) ++counts[c];
-  double h = 0;
-  const double n = static_cast<double>(value.size());
-  for (int c : counts) {
-    if (c == 0) continue;
-    const double p = c / n;
-    h -= p * std::log2(p);
-  }
-  return h;
+  // H = log2(n) - sum(c * log2(c)) / n over the byte counts c.
+  static const std::array<float, 1025>& kCLogC = *[] {
+    auto* t = new std::array<float, 1025>();
+    for (int c = 1; c <= 1024; ++c) (*t)[c] = c * std::log2(double{1.0} * c);
+    return t;
+  }();
+  uint16_t counts[256] = {};
+  const size_t n = std::min<size_t>(value.size(), 1024);
+  for (size_t i = 0; i < n; ++i) ++counts[static_cast<uint8_t>(value[i])];
+  double sum = 0;
+  for (uint16_t c : counts) sum += kCLogC[c];
+  return std::log2(static_cast<double>(n)) - sum / n;
 }
 
 int CountDigits(absl::string_view value) {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -16,30 +17,39 @@
 
 namespace forge::privacy {
 
-// Decides whether an identifier-like key name ("DB_PASSWORD", "apiKey",
-// "x-api-key", "client.secret") is one of a set of key words.
+// Decides which of a set of key-word lists an identifier-like key name
+// ("DB_PASSWORD", "apiKey", "x-api-key", "client.secret") belongs to.
 //
 // A key is split into lower-case parts at non-alphanumerics, lower→upper
 // and letter↔digit changes ("dbPassword2" → "db", "password", "2"). A word
 // matches when it equals a part, or — for words of five or more characters —
 // when it occurs anywhere in the key's alphanumerics joined ("dbpassword",
 // "xapikey"). Words are normalised the same way ("api_key" → "apikey"). A
-// key with a part in the excluded list never matches.
+// list does not match a key that has a part among that list's exclusions.
+// Up to 64 lists, each a bit of the result; one pass serves them all.
 class KeyWordMatcher {
  public:
   KeyWordMatcher() = default;
+  // A matcher of one list (bit 0).
   KeyWordMatcher(const std::vector<std::string>& words,
                  const std::vector<std::string>& excluded);
 
+  // Adds a list as bit `bit` (< 64).
+  void Add(const std::vector<std::string>& words,
+           const std::vector<std::string>& excluded, int bit);
+
   bool empty() const { return short_words_.empty() && long_words_.empty(); }
-  bool Matches(absl::string_view key) const;
+  // Bits of the lists `key` matches.
+  uint64_t Match(absl::string_view key) const;
+  bool Matches(absl::string_view key) const { return Match(key) != 0; }
 
  private:
   // Words under five letters: must equal a part.
-  absl::flat_hash_set<std::string> short_words_;
+  absl::flat_hash_map<std::string, uint64_t> short_words_;
   // Longer words, by the hash of their first three letters.
-  absl::flat_hash_map<uint32_t, std::vector<std::string>> long_words_;
-  absl::flat_hash_set<std::string> excluded_;
+  absl::flat_hash_map<uint32_t, std::vector<std::pair<std::string, uint64_t>>>
+      long_words_;
+  absl::flat_hash_map<std::string, uint64_t> excluded_;
   // First three letters of the long words, hashed into 15 bits.
   std::bitset<32768> long_word_starts_;
 };
