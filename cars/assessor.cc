@@ -1,6 +1,7 @@
 #include "cars/assessor.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 #include <vector>
 
@@ -166,21 +167,23 @@ absl::StatusOr<Assessment> Assessor::Assess(
     if (policy_.IsDisabled(rule.id(), tenant)) return;
     candidates.push_back({&rule, nullptr, where, std::move(detail), depth});
   };
-  absl::flat_hash_map<std::string, std::vector<int>> cache;
+  // Pattern matches depend only on (language, kind, text): cache them.
+  std::array<std::array<absl::flat_hash_map<std::string, std::vector<int>>, 7>,
+             3>
+      cache;
   std::vector<int> matched;
   for (const Fact& fact : evidence.facts) {
-    const std::string key =
-        fact.context.empty()
-            ? absl::StrCat(static_cast<int>(fact.kind),
-                           static_cast<int>(fact.language), ":", fact.text)
-            : std::string();
-    auto cached = key.empty() ? cache.end() : cache.find(key);
-    if (cached != cache.end()) {
-      matched = cached->second;
-    } else {
-      matched.clear();
-      rules_->Match(fact.language, fact, &matched);
-      if (!key.empty() && cache.size() < 100000) cache.emplace(key, matched);
+    auto& memo =
+        cache[static_cast<int>(fact.language)][static_cast<int>(fact.kind)];
+    auto cached = memo.find(fact.text);
+    if (cached == memo.end()) {
+      std::vector<int> hits;
+      rules_->MatchText(fact.language, fact.kind, fact.text, &hits);
+      cached = memo.emplace(fact.text, std::move(hits)).first;
+    }
+    matched.clear();
+    for (int r : cached->second) {
+      if (rules_->AcceptsContext(r, fact.context)) matched.push_back(r);
     }
     if (matched.empty()) continue;
     double top = 0;

@@ -1,6 +1,7 @@
 // BashWalker, part two: what commands run — output piped into shells and
 // interpreters, inline scripts, text written into files that later run —
 // and the loop and fork-bomb checks.
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -224,6 +225,7 @@ void BashWalker::WrittenCode(size_t begin, size_t end) {
 // the program runs what it downloaded.
 void BashWalker::DownloadedFiles() {
   const std::vector<BashCommand>& cmds = script_.commands;
+  constexpr size_t kMaxFiles = 64;
   std::vector<std::string> files;
   auto normal = [](std::string path) {
     while (absl::StartsWith(path, "./")) path.erase(0, 2);
@@ -254,6 +256,9 @@ void BashWalker::DownloadedFiles() {
       }
       // wget URL and curl -O keep the remote file name.
       if (!url.empty()) files.push_back(base(url));
+      std::sort(files.begin(), files.end());
+      files.erase(std::unique(files.begin(), files.end()), files.end());
+      if (files.size() > kMaxFiles) files.resize(kMaxFiles);
       continue;
     }
     if (files.empty()) continue;

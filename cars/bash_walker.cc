@@ -144,7 +144,8 @@ size_t BashWalker::CommandIndex(const BashCommand& cmd, bool report) {
       ++i;
     }
   }
-  return i;
+  // An option value may have been the last word: stay on a word.
+  return std::min(i, cmd.words.empty() ? 0 : cmd.words.size() - 1);
 }
 
 uint32_t BashWalker::NameFlags(const BashWord& word) const {

@@ -89,6 +89,18 @@ ExpressionEvaluator::ExpressionEvaluator(const TokenView& view,
       budget_(budget) {}
 
 std::string ExpressionEvaluator::NormalizeChain(std::string chain) {
+  // Fast path: nothing to rewrite (the common case).
+  if (chain.find("__dict__") == std::string::npos &&
+      chain.find("?.") == std::string::npos &&
+      chain.find("constructor") == std::string::npos &&
+      chain.find(".call") == std::string::npos &&
+      chain.find(".apply") == std::string::npos &&
+      chain.find('.') != std::string::npos) {
+    static constexpr absl::string_view kFirst = "b_glvwsR";
+    if (kFirst.find(chain[0]) == absl::string_view::npos) return chain;
+  } else if (chain.find('.') == std::string::npos) {
+    return chain;
+  }
   static constexpr absl::string_view kRoots[] = {
       "builtins.", "__builtins__.", "globals().",      "locals().",
       "vars().",   "globalThis.",   "window.",         "global.",
@@ -752,23 +764,28 @@ uint32_t ExpressionEvaluator::RangeFlags(int begin, int end) {
   uint32_t flags = 0;
   end = std::min(end, view_.size());
   budget_->Spend(end - begin);
-  for (int k = std::max(begin, 0); k < end; ++k) {
+  int names = 0;
+  for (int k = std::max(begin, 0); k < end && names < 256; ++k) {
     const Token& t = view_[k];
     if (t.kind != TokenKind::kIdentifier) continue;
     if (k > 0 && (view_[k - 1].IsOp(".") || view_[k - 1].IsOp("?."))) continue;
-    if (auto it = bindings_.find(t.value); it != bindings_.end()) {
-      flags |= it->second.flags & (kProvenanceMask | kFoldHiddenMask);
+    ++names;
+    auto bound = bindings_.find(t.value);
+    if (bound != bindings_.end()) {
+      flags |= bound->second.flags & (kProvenanceMask | kFoldHiddenMask);
     }
-    std::string chain = t.value;
-    if (auto it = bindings_.find(t.value);
-        it != bindings_.end() && it->second.IsAlias()) {
-      chain = it->second.str;
+    // Only calls can decode or download.
+    int last = k;
+    while (last + 2 < end && view_[last + 1].IsOp(".") &&
+           view_[last + 2].kind == TokenKind::kIdentifier) {
+      last += 2;
     }
-    for (int m = k + 1; m + 1 < end && view_[m].IsOp(".") &&
-                        view_[m + 1].kind == TokenKind::kIdentifier;
-         m += 2) {
+    if (!view_.IsOp(last + 1, "(")) continue;
+    std::string chain = bound != bindings_.end() && bound->second.IsAlias()
+                            ? bound->second.str
+                            : t.value;
+    for (int m = k + 1; m < last; m += 2)
       absl::StrAppend(&chain, ".", view_[m + 1].value);
-    }
     chain = NormalizeChain(std::move(chain));
     flags |= FoldBuiltins::DecoderFlags(chain);
     if (classifier_.IsDownload(chain)) flags |= kFoldDownloaded;

@@ -28,6 +28,10 @@ constexpr std::array<absl::string_view, 40> kOperators = {
     "**",   "<<",  ">>",  "<!--", "-->", "::",  "#!",  "@@",  "~~",  "!!"};
 
 bool IsKeyword(absl::string_view word) {
+  // Keywords are 2 to 10 lower-case letters.
+  if (word.size() < 2 || word.size() > 10 ||
+      !(word[0] >= 'a' && word[0] <= 'z'))
+    return false;
   for (absl::string_view k : kKeywords) {
     if (k == word) return true;
   }
@@ -285,6 +289,10 @@ class JavaScriptLexer {
     const SourceMark start = c.mark();
     std::string value;
     bool disguised = false;
+    // ASCII run first, taken as one slice.
+    while (!c.AtEnd() && (IsAsciiIdentChar(c.Peek()) || c.Peek() == '$'))
+      c.Advance();
+    value.assign(c.source().data() + start.pos, c.pos() - start.pos);
     while (!c.AtEnd()) {
       const unsigned char ch = c.Peek();
       if (IsAsciiIdentChar(ch) || ch == '$') {
@@ -338,7 +346,12 @@ class JavaScriptLexer {
 
   void Operator(ScanCursor& c) {
     const SourceMark start = c.mark();
+    // Brackets and separators never start a longer operator.
+    const bool single =
+        absl::string_view("()[]{},;~").find(static_cast<char>(c.Peek())) !=
+        absl::string_view::npos;
     for (absl::string_view op : kOperators) {
+      if (single) break;
       if (c.LookingAt(op)) {
         c.Advance(op.size());
         emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(op));

@@ -15,7 +15,7 @@ LexedSource Lex(Language language, absl::string_view source,
   source = source.substr(0, std::min(source.size(), kMaxSource));
   LexedSource out;
   out.tokens.reserve(
-      std::min<size_t>(source.size() / 4 + 16, limits.max_tokens));
+      std::min<size_t>(source.size() / 3 + 16, limits.max_tokens));
   TokenEmitter emit(&out, limits);
   ScanCursor cursor(source, SourceMark{}, static_cast<uint32_t>(source.size()));
   switch (language) {

@@ -26,6 +26,12 @@ constexpr std::array<absl::string_view, 24> kOperators = {
     "-=",  "*=",  "/=",  "%=",  "&=",  "|=", "^=", "@="};
 
 bool IsKeyword(absl::string_view word) {
+  // Keywords are 2 to 8 lower-case letters, or one of True/False/None.
+  if (word.size() < 2 || word.size() > 8) return false;
+  if (!(word[0] >= 'a' && word[0] <= 'z') && word[0] != 'T' && word[0] != 'F' &&
+      word[0] != 'N') {
+    return false;
+  }
   for (absl::string_view k : kKeywords) {
     if (k == word) return true;
   }
@@ -186,6 +192,9 @@ class PythonLexer {
     const SourceMark start = c.mark();
     std::string value;
     bool folded = false;
+    // ASCII run first, taken as one slice.
+    while (!c.AtEnd() && IsAsciiIdentChar(c.Peek())) c.Advance();
+    value.assign(c.source().data() + start.pos, c.pos() - start.pos);
     while (!c.AtEnd()) {
       const unsigned char ch = c.Peek();
       if (IsAsciiIdentChar(ch)) {
@@ -241,7 +250,12 @@ class PythonLexer {
 
   void Operator(ScanCursor& c) {
     const SourceMark start = c.mark();
+    // Brackets and separators never start a longer operator.
+    const bool single =
+        absl::string_view("()[]{},;~").find(static_cast<char>(c.Peek())) !=
+        absl::string_view::npos;
     for (absl::string_view op : kOperators) {
+      if (single) break;
       if (c.LookingAt(op)) {
         c.Advance(op.size());
         emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(op));

@@ -229,26 +229,33 @@ bool RuleSet::Applies(int rule, Language language) const {
          languages.end();
 }
 
-void RuleSet::Match(Language language, const Fact& fact,
-                    std::vector<int>* out) const {
+void RuleSet::MatchText(Language language, FactKind kind,
+                        absl::string_view text, std::vector<int>* out) const {
   const CompiledSet& set =
-      sets_[LanguageIndex(language)][static_cast<int>(fact.kind)];
+      sets_[LanguageIndex(language)][static_cast<int>(kind)];
   if (set.empty()) return;
   std::vector<int> hits;
-  if (!set.set->Match(re2::StringPiece(fact.text.data(), fact.text.size()),
-                      &hits))
+  if (!set.set->Match(re2::StringPiece(text.data(), text.size()), &hits))
     return;
-  for (int hit : hits) {
-    const int r = set.rules[hit];
-    const RE2* within = within_call_[r].get();
-    if (within != nullptr) {
-      bool inside = false;
-      for (const std::string& call : fact.context) {
-        inside = inside || RE2::PartialMatch(call, *within);
-      }
-      if (!inside) continue;
-    }
-    out->push_back(r);
+  for (int hit : hits) out->push_back(set.rules[hit]);
+}
+
+bool RuleSet::AcceptsContext(int rule,
+                             const std::vector<std::string>& context) const {
+  const RE2* within = within_call_[rule].get();
+  if (within == nullptr) return true;
+  for (const std::string& call : context) {
+    if (RE2::PartialMatch(call, *within)) return true;
+  }
+  return false;
+}
+
+void RuleSet::Match(Language language, const Fact& fact,
+                    std::vector<int>* out) const {
+  std::vector<int> hits;
+  MatchText(language, fact.kind, fact.text, &hits);
+  for (int r : hits) {
+    if (AcceptsContext(r, fact.context)) out->push_back(r);
   }
 }
 

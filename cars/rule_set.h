@@ -47,6 +47,13 @@ class RuleSet : public CallKnowledge {
   // fact of `kind` with this text and context.
   void Match(Language language, const Fact& fact, std::vector<int>* out) const;
 
+  // The two halves of Match: the pattern rules whose pattern matches `text`
+  // (independent of context, so callers may cache it), and whether a rule's
+  // within_call accepts a context.
+  void MatchText(Language language, FactKind kind, absl::string_view text,
+                 std::vector<int>* out) const;
+  bool AcceptsContext(int rule, const std::vector<std::string>& context) const;
+
   // Indices of the ANALYSIS (or REQUEST) rules for `language` naming this
   // detector.
   std::vector<int> RulesForAnalysis(Language language,

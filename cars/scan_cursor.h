@@ -38,7 +38,8 @@ class ScanCursor {
                : 0;
   }
   bool LookingAt(absl::string_view text) const {
-    return Has(text.size()) && source_.substr(mark_.pos, text.size()) == text;
+    return !text.empty() && Has(text.size()) && source_[mark_.pos] == text[0] &&
+           source_.substr(mark_.pos, text.size()) == text;
   }
   void Advance() {
     if (AtEnd()) return;

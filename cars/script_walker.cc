@@ -127,7 +127,15 @@ bool ScriptWalker::ChainStart(int i) const {
   const Token& t = view_[i];
   const bool after_dot =
       i > 0 && (view_[i - 1].IsOp(".") || view_[i - 1].IsOp("?."));
-  if (t.kind == TokenKind::kIdentifier) return !after_dot;
+  if (t.kind == TokenKind::kIdentifier) {
+    // Names being defined are not uses: def f(, class C(, function g(.
+    if (i > 0 && view_[i - 1].kind == TokenKind::kKeyword) {
+      const std::string& k = view_[i - 1].value;
+      if (k == "def" || k == "class" || k == "function" || k == "as")
+        return false;
+    }
+    return !after_dot;
+  }
   if (t.kind == TokenKind::kKeyword) {
     return !after_dot && (t.value == "this" || t.value == "super" ||
                           (t.value == "import" && view_.IsOp(i + 1, "(")));
@@ -208,7 +216,7 @@ void ScriptWalker::WalkAt(int i,
     uint32_t flags = t.Has(kTokenDisguised) ? kFoldObfuscated : 0;
     AddFact(FactKind::kString, t.value, i, flags, std::move(context));
   }
-  if (ChainStart(i)) {
+  if (ChainStart(i) && !LoneName(i)) {
     ChainWalk walk;
     eval_.WalkChain(i, &walk);
     for (const ImportSite& import : walk.imports) {
@@ -223,8 +231,9 @@ void ScriptWalker::WalkAt(int i,
       AddFact(FactKind::kString, receiver.value, receiver.token, receiver.flags,
               {receiver.method});
     }
-    for (const ReferenceSite& ref : walk.references) {
-      AddFact(FactKind::kReference, ref.chain, ref.token, ref.flags);
+    for (ReferenceSite& ref : walk.references) {
+      if (!ReportedReference(ref.chain)) continue;
+      AddFact(FactKind::kReference, std::move(ref.chain), ref.token, ref.flags);
     }
     for (const CallSite& call : walk.calls) {
       call_at_open_[call.open] = call.chain;
@@ -270,9 +279,7 @@ void ScriptWalker::OnCall(
     if (!it->second.empty()) context.push_back(it->second);
   }
   for (const Argument& arg : eval_.Arguments(call.open)) {
-    if (arg.end - arg.begin == 1 &&
-        view_[arg.begin].kind != TokenKind::kIdentifier)
-      continue;
+    if (!WorthFolding(arg)) continue;
     const FoldedValue v = eval_.Fold(arg.begin, arg.end);
     if (v.IsString() && !v.str.empty() &&
         (v.flags & (kFoldObfuscated | kFoldDecoded | kFoldFromVariable)) != 0) {
@@ -280,7 +287,14 @@ void ScriptWalker::OnCall(
     }
   }
   WriteModeOpen(call);
-  const SinkInfo sink = context_.knowledge->SinkFor(language_, call.chain);
+  auto known = sinks_.find(call.chain);
+  if (known == sinks_.end()) {
+    known = sinks_
+                .emplace(call.chain,
+                         context_.knowledge->SinkFor(language_, call.chain))
+                .first;
+  }
+  const SinkInfo sink = known->second;
   if (sink.kind != SinkKind::kNone) OnSink(call, sink);
 }
 
@@ -376,6 +390,74 @@ void ScriptWalker::OnSink(const CallSite& call, const SinkInfo& sink) {
   inner.origin = Where(call.name_token);
   AnalyzeSource(sink.kind == SinkKind::kCode ? language_ : Language::kBash,
                 text, inner, out_);
+}
+
+bool ScriptWalker::LoneName(int i) const {
+  // A bare identifier with no attribute, call or subscript after it, not
+  // bound to anything and not a namespace object, yields no fact: skip the
+  // chain walk (most identifiers in ordinary code).
+  const Token& t = view_[i];
+  if (t.kind != TokenKind::kIdentifier) return false;
+  if (i + 1 < view_.size()) {
+    const Token& next = view_[i + 1];
+    if (next.kind == TokenKind::kOperator &&
+        (next.IsOp(".") || next.IsOp("(") || next.IsOp("[") ||
+         next.IsOp("?.") || next.IsOp("=>") || next.IsOp("`"))) {
+      return false;
+    }
+    if (next.kind == TokenKind::kString) return false;  // tagged templates
+  }
+  return !ReportedReference(t.value);
+}
+
+bool ScriptWalker::ReportedReference(const std::string& chain) {
+  // Attribute chains, subscripts and dunder names carry meaning; a bare
+  // local name does not, unless it is a namespace object of the runtime.
+  if (chain.empty()) return false;
+  if (chain.find_first_of(".[(") != std::string::npos || chain[0] == '_')
+    return true;
+  static constexpr absl::string_view kNamespaces[] = {
+      "builtins",   "globals",  "locals",      "vars",    "eval",
+      "exec",       "Function", "process",     "window",  "global",
+      "self",       "require",  "module",      "Deno",    "Bun",
+      "globalThis", "Reflect",  "constructor", "getattr", "compile"};
+  for (absl::string_view name : kNamespaces) {
+    if (chain == name) return true;
+  }
+  return false;
+}
+
+bool ScriptWalker::WorthFolding(const Argument& arg) const {
+  // Plain literals are already facts; only values built from variables or
+  // operations can say more. This keeps folding off the common path.
+  static constexpr absl::string_view kBuilders[] = {
+      "chr",    "join",       "decode",  "b64decode", "fromCharCode",
+      "atob",   "unhexlify",  "fromhex", "replace",   "reversed",
+      "format", "expanduser", "from",    "unquote",   "toString",
+      "home",   "homedir",    "resolve"};
+  const int end = std::min(arg.end, arg.begin + 256);
+  for (int k = arg.begin; k < end; ++k) {
+    const Token& t = view_[k];
+    if (t.kind == TokenKind::kOperator &&
+        (t.IsOp("+") || t.IsOp("%") || t.IsOp("/"))) {
+      return true;
+    }
+    if (t.kind != TokenKind::kIdentifier) continue;
+    // Variables matter when they hold text or hidden provenance; aliases
+    // and unknown values fold to nothing new.
+    if (auto it = bindings_.find(t.value); it != bindings_.end()) {
+      const FoldedValue& v = it->second;
+      if (v.IsString() || v.IsList() ||
+          (v.flags & (kFoldDecoded | kFoldOpaqueDecoder | kFoldDownloaded |
+                      kFoldObfuscated)) != 0) {
+        return true;
+      }
+    }
+    for (absl::string_view builder : kBuilders) {
+      if (t.value == builder) return true;
+    }
+  }
+  return false;
 }
 
 void ScriptWalker::WriteModeOpen(const CallSite& call) {

@@ -74,12 +74,20 @@ class ScriptWalker {
     LanguageClassifier(const CallKnowledge& knowledge, Language language)
         : knowledge_(knowledge), language_(language) {}
     bool IsDownload(absl::string_view chain) const override {
-      return knowledge_.IsDownload(language_, chain);
+      auto it = memo_.find(chain);
+      if (it == memo_.end()) {
+        it = memo_
+                 .emplace(std::string(chain),
+                          knowledge_.IsDownload(language_, chain))
+                 .first;
+      }
+      return it->second;
     }
 
    private:
     const CallKnowledge& knowledge_;
     Language language_;
+    mutable absl::flat_hash_map<std::string, bool> memo_;
   };
   LanguageClassifier classifier_;
   ExpressionEvaluator eval_;
@@ -92,12 +100,20 @@ class ScriptWalker {
   void OnCall(const CallSite& call,
               const std::vector<std::pair<int, std::string>>& stack);
   void OnSink(const CallSite& call, const SinkInfo& sink);
+  // True for a bare identifier that can produce no fact.
+  bool LoneName(int i) const;
+  // Whether a name chain is reported as a REFERENCE fact (not bare locals).
+  static bool ReportedReference(const std::string& chain);
+  // Whether folding an argument can show more than its literal tokens.
+  bool WorthFolding(const Argument& arg) const;
   // open(path, "w"/"a"/"x"/"+"): reports the path as written ("write_file").
   void WriteModeOpen(const CallSite& call);
   bool ChainStart(int i) const;
   // Disguised and machine-generated identifiers.
   void IdentifierChecks();
 
+  // SinkFor answers by chain (rules are matched once per distinct chain).
+  absl::flat_hash_map<std::string, SinkInfo> sinks_;
   // Chain of the call each recorded '(' belongs to.
   absl::flat_hash_map<int, std::string> call_at_open_;
 };

@@ -5,7 +5,9 @@
 #ifndef FORGE_CARS_TOKEN_H_
 #define FORGE_CARS_TOKEN_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -67,10 +69,21 @@ struct Token {
   // Decoded value (see TokenKind); operators and numbers hold their text.
   std::string value;
 
-  bool Is(TokenKind k, const char* text) const {
-    return kind == k && value == text;
+  // Literal comparisons; the length check comes first and the compare is
+  // inlined (this is the analyses' hottest operation).
+  template <size_t N>
+  bool Is(TokenKind k, const char (&text)[N]) const {
+    return kind == k && value.size() == N - 1 &&
+           std::memcmp(value.data(), text, N - 1) == 0;
   }
-  bool IsOp(const char* text) const { return Is(TokenKind::kOperator, text); }
+  template <size_t N>
+  bool IsOp(const char (&text)[N]) const {
+    return Is(TokenKind::kOperator, text);
+  }
+  template <size_t N>
+  bool ValueIs(const char (&text)[N]) const {
+    return value.size() == N - 1 && std::memcmp(value.data(), text, N - 1) == 0;
+  }
   bool Has(TokenFlag flag) const { return (flags & flag) != 0; }
 };
 

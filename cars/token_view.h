@@ -20,7 +20,8 @@ class TokenView {
   int size() const { return static_cast<int>(tokens_.size()); }
   const Token& operator[](int i) const { return *tokens_[i]; }
   // True when i is a valid index and the token there is operator `op`.
-  bool IsOp(int i, const char* op) const {
+  template <size_t N>
+  bool IsOp(int i, const char (&op)[N]) const {
     return i >= 0 && i < size() && tokens_[i]->IsOp(op);
   }
   bool IsKind(int i, TokenKind kind) const {
