@@ -86,15 +86,12 @@ bool ColumnContext::IsTableRule(absl::string_view line) {
   return dashes >= 3;
 }
 
-void ColumnContext::LearnHeader(absl::string_view line,
+void ColumnContext::LearnHeader(absl::string_view line, bool has_digits,
                                 const RuleMask& enabled) {
   columns_.clear();
   // Headers are short and name columns in words; most output lines have a
-  // digit early (a timestamp, a count) and are rejected at once.
-  if (line.size() > 1024) return;
-  for (char c : line) {
-    if (absl::ascii_isdigit(c)) return;
-  }
+  // digit (a timestamp, a count) and are rejected at once.
+  if (has_digits || line.size() > 1024) return;
   const char delimiter = PickDelimiter(line);
   if (delimiter == 0) return;
   Split(line, delimiter, &fields_);
@@ -121,7 +118,7 @@ void ColumnContext::LearnHeader(absl::string_view line,
 }
 
 void ColumnContext::ProcessLine(absl::string_view line, size_t offset,
-                                const RuleMask& enabled,
+                                bool has_digits, const RuleMask& enabled,
                                 std::vector<Span>* spans) {
   while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty()) return;  // blank lines (and CRLF halves) keep the header
@@ -148,7 +145,7 @@ void ColumnContext::ProcessLine(absl::string_view line, size_t offset,
       return;
     }
   }
-  LearnHeader(line, enabled);
+  LearnHeader(line, has_digits, enabled);
 }
 
 }  // namespace forge::privacy

@@ -34,7 +34,9 @@ class ColumnContext {
   // `line` is one complete line without its terminator, at `offset` in the
   // text whose spans are `spans`. Appends the spans found through column
   // context (offsets in that text), then learns from the line.
-  void ProcessLine(absl::string_view line, size_t offset,
+  // `has_digits` says whether the line has an ASCII digit (the prefilter
+  // knows; a line with digits is never taken for a header).
+  void ProcessLine(absl::string_view line, size_t offset, bool has_digits,
                    const RuleMask& enabled, std::vector<Span>* spans);
 
   bool has_header() const { return !columns_.empty(); }
@@ -53,7 +55,8 @@ class ColumnContext {
   static void Split(absl::string_view line, char delimiter,
                     std::vector<Field>* fields);
   static bool IsTableRule(absl::string_view line);
-  void LearnHeader(absl::string_view line, const RuleMask& enabled);
+  void LearnHeader(absl::string_view line, bool has_digits,
+                   const RuleMask& enabled);
 
   const SpanFinder& finder_;
   char delimiter_ = 0;

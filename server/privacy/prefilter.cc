@@ -4,8 +4,8 @@
 #include <array>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 #include "absl/strings/ascii.h"
@@ -48,12 +48,28 @@ constexpr std::array<uint8_t, 256> MakeClasses() {
 constexpr std::array<uint8_t, 256> kClass = MakeClasses();
 
 inline bool IsDigit(uint8_t c) { return c >= '0' && c <= '9'; }
-inline bool IsHex(uint8_t c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+// Separators inside a number group: " -./()".
+inline bool IsSeparator(uint8_t c) {
+  return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';
 }
-inline bool IsKeyChar(uint8_t c) {
-  return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
+inline bool IsHex(uint8_t c);
+constexpr std::array<uint8_t, 256> MakeCharFlags() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool digit = c >= '0' && c <= '9';
+    const bool hex = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    const bool alnum =
+        digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    t[c] = static_cast<uint8_t>(
+        (hex ? 1 : 0) | (c == ':' ? 2 : 0) | (c == '.' ? 4 : 0) |
+        (alnum || c == '_' || c == '-' || c == '.' ? 8 : 0));
+  }
+  return t;
 }
+// 1: hex digit, 2: ':', 4: '.', 8: key-name byte [A-Za-z0-9_.-].
+constexpr std::array<uint8_t, 256> kCharFlags = MakeCharFlags();
+inline bool IsKeyChar(uint8_t c) { return kCharFlags[c] & 8; }
+inline bool IsHex(uint8_t c) { return kCharFlags[c] & 1; }
 inline bool IsLocalPartChar(uint8_t c) {
   return absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '%' ||
          c == '+' || c == '-';
@@ -71,12 +87,7 @@ constexpr std::array<uint8_t, 256> MakeLower() {
 constexpr std::array<uint8_t, 256> kLowerTable = MakeLower();
 inline uint8_t Lower(uint8_t c) { return kLowerTable[c]; }
 // Hash of three bytes into 16 bits (the start filter).
-inline uint32_t Hash3(uint8_t a, uint8_t b, uint8_t c) {
-  return ((static_cast<uint32_t>(a) | (static_cast<uint32_t>(b) << 8) |
-           (static_cast<uint32_t>(c) << 16)) *
-          0x9E3779B1u) >>
-         16;
-}
+inline uint32_t Hash4(uint32_t four) { return (four * 0x9E3779B1u) >> 16; }
 
 constexpr uint32_t Bit(int shape) { return 1u << shape; }
 
@@ -112,16 +123,23 @@ void Prefilter::AddStart(const std::string& text, bool case_insensitive,
     }
     entries.push_back(Entry{t, {bit}});
   };
-  // The filter holds the first three bytes, lower-cased (a two-byte
-  // literal or word followed by any byte).
+  // The filters hold the first four bytes, lower-cased, of entries of four
+  // or more bytes, and the first three of shorter ones (a two-byte entry
+  // followed by any byte).
+  // Bytes are folded with | 0x20 (lower case for letters), the same way
+  // MayStart folds the text.
+  auto fold = [&](size_t k) {
+    return static_cast<uint32_t>(static_cast<uint8_t>(text[k]) | 0x20);
+  };
   if (text.size() == 2) {
-    for (int c = 0; c < 256; ++c) {
-      start_filter_.set(
-          Hash3(Lower(a), Lower(b), Lower(static_cast<uint8_t>(c))));
+    for (uint32_t c = 0; c < 256; ++c) {
+      start3_.set(Hash4((fold(0) | (fold(1) << 8) | ((c | 0x20) << 16))));
     }
+  } else if (text.size() == 3) {
+    start3_.set(Hash4(fold(0) | (fold(1) << 8) | (fold(2) << 16)));
   } else {
-    start_filter_.set(
-        Hash3(Lower(a), Lower(b), Lower(static_cast<uint8_t>(text[2]))));
+    start4_.set(
+        Hash4(fold(0) | (fold(1) << 8) | (fold(2) << 16) | (fold(3) << 24)));
   }
   if (!case_insensitive) {
     add(literals_[Bigram(a, b)], text);
@@ -147,10 +165,8 @@ void Prefilter::LiteralsAt(absl::string_view text, size_t i,
 
 void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
                            Candidates* out) const {
-  if (i + 1 >= n) return;
+  if (i + 1 >= n || !MayStart(s, n, i)) return;
   const uint8_t a = s[i], b = s[i + 1];
-  const uint8_t c = i + 2 < n ? s[i + 2] : 0;
-  if (!start_filter_.test(Hash3(Lower(a), Lower(b), Lower(c)))) return;
   const uint16_t bg = Bigram(a, b);
   if (auto it = literals_.find(bg); it != literals_.end()) {
     for (const Entry& e : it->second) {
@@ -196,6 +212,25 @@ void Prefilter::AddShape(int shape, size_t begin, size_t end,
 // one separator (or a parenthesis and a space). Returns the end of the group.
 size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
                              Candidates* out) const {
+  // Fast path: a lone run of digits (most numbers in output) is a candidate
+  // only as a 13-19 digit card number.
+  if (IsDigit(s[i])) {
+    size_t e = i + 1;
+    while (e < n && IsDigit(s[e])) ++e;
+    const bool joined =
+        e + 1 < n && ((IsSeparator(s[e]) && IsDigit(s[e + 1])) ||
+                      (e + 2 < n && (s[e] == ')' || s[e + 1] == '(') &&
+                       IsSeparator(s[e + 1]) && IsDigit(s[e + 2])));
+    if (!joined) {
+      const size_t len = e - i;
+      if (len >= 13 && len <= 19 && !(i >= 2 && s[i - 1] == ':') &&
+          IsCardNumber(
+              absl::string_view(reinterpret_cast<const char*>(s + i), len))) {
+        AddShape(PRIVACY_SHAPE_NUMBER, i, e, out);
+      }
+      return e;
+    }
+  }
   size_t j = i;
   const bool plus = s[j] == '+';
   if (plus) ++j;
@@ -290,22 +325,21 @@ size_t Prefilter::CheckColon(const uint8_t* s, size_t n, size_t i,
     CheckUrl(s, n, i, out);
     return i + 1;
   }
-  const bool hex_before = i > 0 && (IsHex(s[i - 1]) || s[i - 1] == ':');
-  const bool hex_after = i + 1 < n && (IsHex(s[i + 1]) || s[i + 1] == ':');
+  const bool hex_before = i > 0 && (kCharFlags[s[i - 1]] & 3);
+  const bool hex_after = i + 1 < n && (kCharFlags[s[i + 1]] & 3);
   if (hex_before && hex_after) {
     size_t a = i;
-    while (a > 0 && i - a < 40 && (IsHex(s[a - 1]) || s[a - 1] == ':')) --a;
-    size_t b = i;
-    while (b < n && b - a < 46 && (IsHex(s[b]) || s[b] == ':' || s[b] == '.')) {
-      ++b;
-    }
+    while (a > 0 && i - a < 40 && (kCharFlags[s[a - 1]] & 3)) --a;
     int colons = 0, hex = 0;
     bool double_colon = false;
-    for (size_t k = a; k < b; ++k) {
-      if (s[k] == ':') {
+    size_t b = a;
+    for (; b < n && b - a < 46; ++b) {
+      const uint8_t f = kCharFlags[s[b]] & 7;
+      if (f == 0) break;
+      if (f & 2) {
         ++colons;
-        if (k + 1 < b && s[k + 1] == ':') double_colon = true;
-      } else if (IsHex(s[k])) {
+        double_colon |= b + 1 < n && s[b + 1] == ':';
+      } else if (f & 1) {
         ++hex;
       }
     }
@@ -346,7 +380,7 @@ void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
   // Keys start with a letter or '_' ("--db-password" → "db-password").
   while (k < key_end && !absl::ascii_isalpha(s[k]) && s[k] != '_') ++k;
   if (k == key_end) return;
-  const uint64_t rules = rules_.assignment_key_words().Match(
+  const uint64_t rules = rules_.assignment_key_words().MatchCached(
       absl::string_view(reinterpret_cast<const char*>(s + k), key_end - k));
   if (rules != 0) {
     AddShape(PRIVACY_SHAPE_ASSIGNMENT, k, key_end, out);
@@ -472,6 +506,57 @@ uint32_t Prefilter::InterestingMask(const uint8_t* p, uint8_t before) {
 #endif
 }
 
+#if defined(__x86_64__)
+// The same as InterestingMask over 32 bytes with AVX2; bit i for p[i].
+__attribute__((target("avx2"))) static uint32_t InterestingMask32(
+    const uint8_t* p, uint8_t before, bool* digits) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+#define FORGE_IN_RANGE(x, lo, hi)                                  \
+  _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8((lo)-1)), \
+                   _mm256_cmpgt_epi8(_mm256_set1_epi8((hi) + 1), x))
+#define FORGE_EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c))
+  const __m256i letter =
+      FORGE_IN_RANGE(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z');
+  const __m256i digit = FORGE_IN_RANGE(v, '0', '9');
+  const __m256i inner = _mm256_or_si256(FORGE_EQ(v, '_'), FORGE_EQ(v, '-'));
+  const __m256i alnum = _mm256_or_si256(letter, digit);
+  const __m256i tok = _mm256_or_si256(alnum, inner);
+  __m256i special = _mm256_or_si256(FORGE_EQ(v, '@'), FORGE_EQ(v, ':'));
+  special = _mm256_or_si256(
+      special, _mm256_or_si256(FORGE_EQ(v, '='), FORGE_EQ(v, '+')));
+  special = _mm256_or_si256(
+      special, _mm256_or_si256(FORGE_EQ(v, '('), FORGE_EQ(v, '%')));
+  special = _mm256_or_si256(special, FORGE_EQ(v, '\\'));
+#undef FORGE_IN_RANGE
+#undef FORGE_EQ
+  const uint32_t alnum_bits =
+      static_cast<uint32_t>(_mm256_movemask_epi8(alnum));
+  const uint32_t tok_bits = static_cast<uint32_t>(_mm256_movemask_epi8(tok));
+  const uint32_t letter_bits =
+      static_cast<uint32_t>(_mm256_movemask_epi8(letter));
+  const uint32_t digit_bits =
+      static_cast<uint32_t>(_mm256_movemask_epi8(digit));
+  const uint32_t inner_bits =
+      static_cast<uint32_t>(_mm256_movemask_epi8(inner));
+  const uint32_t special_bits =
+      static_cast<uint32_t>(_mm256_movemask_epi8(special));
+  // The previous byte's classes: shift left by one, `before` in bit 0.
+  const uint32_t before_alnum = absl::ascii_isalnum(before) ? 1 : 0;
+  const uint32_t before_tok =
+      before_alnum != 0 || before == '_' || before == '-' ? 1 : 0;
+  const uint32_t palnum = (alnum_bits << 1) | before_alnum;
+  const uint32_t ptok = (tok_bits << 1) | before_tok;
+  *digits = digit_bits != 0;
+  return special_bits | (letter_bits & ~palnum) |
+         ((digit_bits | inner_bits) & ~ptok);
+}
+
+static bool HasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+}
+#endif
+
 // Handles the position InterestingMask reported; returns where scanning
 // resumes (past a number group, an IPv6 token, "==").
 size_t Prefilter::Visit(const uint8_t* s, size_t n, size_t i,
@@ -546,34 +631,81 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
   out->rules.reset();
   out->shapes = 0;
   out->decode = false;
+  out->digits = false;
   out->triggers.clear();
   out->keys.clear();
   if (has_always_) AddShape(PRIVACY_SHAPE_ALWAYS, 0, text.size(), out);
   const uint8_t* s = reinterpret_cast<const uint8_t*>(text.data());
   const size_t n = text.size();
   size_t resume = 0;  // positions before this were covered by a Visit
-  for (size_t block = 0; block < n; block += 16) {
+#if defined(__x86_64__)
+  const size_t width = HasAvx2() ? 32 : 16;
+#else
+  const size_t width = 16;
+#endif
+  for (size_t block = 0; block < n; block += width) {
     uint32_t mask;
     const uint8_t before = block > 0 ? s[block - 1] : ' ';
-    if (block + 16 <= n) {
-      mask = InterestingMask(s + block, before);
-    } else {
-      uint8_t tail[16];
+    const size_t len = std::min(width, n - block);
+    uint8_t tail[32];
+    const uint8_t* p = s + block;
+    if (len < width) {
       std::memset(tail, ' ', sizeof(tail));
-      std::memcpy(tail, s + block, n - block);
-      mask = InterestingMask(tail, before) & ((1u << (n - block)) - 1);
+      std::memcpy(tail, s + block, len);
+      p = tail;
     }
+#if defined(__x86_64__)
+    if (width == 32) {
+      bool digits = false;
+      mask = InterestingMask32(p, before, &digits);
+      out->digits |= digits;
+    } else
+#endif
+    {
+      mask = InterestingMask(p, before);
+      for (size_t k = 0; k < len && !out->digits; ++k) {
+        out->digits = IsDigit(p[k]);
+      }
+    }
+    if (len < width) mask &= (1u << len) - 1;
     if (resume > block) {
       const size_t covered = resume - block;
-      if (covered >= 16) continue;
+      if (covered >= width) continue;
       mask &= ~((1u << covered) - 1);
     }
     while (mask != 0) {
       const size_t i = block + static_cast<size_t>(__builtin_ctz(mask));
       mask &= mask - 1;
       if (i < resume) continue;
+      const uint8_t cls = kClass[s[i]];
+      if ((cls == kLower || cls == kInner) && !MayStart(s, n, i)) {
+        continue;  // a word no literal or word starts like
+      }
+      if (cls == kDigit) {
+        // A lone number, or a decimal ("0.234"), ends here unless it is
+        // a 13-19 digit run; groups go to ScanNumber.
+        size_t e = i + 1;
+        while (e < n && IsDigit(s[e])) ++e;
+        if (e + 1 < n && s[e] == '.' && IsDigit(s[e + 1])) {
+          size_t f = e + 1;
+          while (f < n && IsDigit(s[f])) ++f;
+          if (!(f + 1 < n && IsSeparator(s[f]) && IsDigit(s[f + 1]))) {
+            resume = f;
+            if (resume >= block + width) break;
+            mask &= ~((1u << (resume - block)) - 1);
+            continue;
+          }
+        } else if (!(e + 1 < n && (IsSeparator(s[e]) || s[e + 1] == '(') &&
+                     (IsDigit(s[e + 1]) || IsSeparator(s[e + 1]))) &&
+                   (e - i < 13 || e - i > 19)) {
+          resume = e;
+          if (resume >= block + width) break;
+          mask &= ~((1u << (resume - block)) - 1);
+          continue;
+        }
+      }
       resume = Visit(s, n, i, out);
-      if (resume >= block + 16) break;
+      if (resume >= block + width) break;
       if (resume > i + 1) mask &= ~((1u << (resume - block)) - 1);
     }
   }

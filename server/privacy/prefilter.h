@@ -12,6 +12,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,8 @@ struct Candidates {
   uint32_t shapes = 0;
   // The record has JSON escapes or %XX worth decoding before matching.
   bool decode = false;
+  // The record has an ASCII digit.
+  bool digits = false;
   // Every trigger, in text order.
   std::vector<Trigger> triggers;
   // Key names before an assignment operator that matched a key word of some
@@ -94,9 +97,21 @@ class Prefilter {
   void CheckUrl(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
 
   const RuleSet& rules_;
-  // Hashed first three bytes, lower-cased, of every literal and word: a
-  // start that misses the filter needs no lookup.
-  std::bitset<65536> start_filter_;
+  // Hashed first four bytes (three for shorter entries), lower-cased, of
+  // every literal and word: a start that misses both needs no lookup.
+  bool MayStart(const uint8_t* s, size_t n, size_t i) const {
+    uint32_t four = 0;
+    if (i + 4 <= n) {
+      std::memcpy(&four, s + i, 4);
+    } else {
+      std::memcpy(&four, s + i, n - i);
+    }
+    four |= 0x20202020u;
+    if (start3_.test(((four & 0x00ffffffu) * 0x9E3779B1u) >> 16)) return true;
+    return start4_.test((four * 0x9E3779B1u) >> 16);
+  }
+  std::bitset<65536> start3_;
+  std::bitset<65536> start4_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> literals_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> words_;
   bool has_always_ = false;

@@ -233,7 +233,9 @@ void RedactionStream::ProcessRecord(size_t begin, size_t end, RecordEnd kind) {
     const size_t before = spans.size();
     const size_t content =
         kind == RecordEnd::kLine ? text.size() - 1 : text.size();
-    columns_.ProcessLine(text.substr(0, content), 0, options_.enabled, &spans);
+    columns_.ProcessLine(text.substr(0, content), 0,
+                         matches_.scratch.cands.digits, options_.enabled,
+                         &spans);
     if (spans.size() > before) MergeSpans(&spans);
   }
   if (classified_ != nullptr) AddClassifiedSpans(text, lb, &spans);

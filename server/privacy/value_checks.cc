@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -122,9 +124,41 @@ bool IsPathLike(absl::string_view v) {
 
 }  // namespace
 
+KeyWordMatcher::KeyWordMatcher() {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+}
+
 KeyWordMatcher::KeyWordMatcher(const std::vector<std::string>& words,
-                               const std::vector<std::string>& excluded) {
+                               const std::vector<std::string>& excluded)
+    : KeyWordMatcher() {
   Add(words, excluded, 0);
+}
+
+uint64_t KeyWordMatcher::MatchCached(absl::string_view key) const {
+  // Keys of up to 16 bytes, compared as two words.
+  struct Entry {
+    uint64_t owner = 0;
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    uint64_t size = 0;
+    uint64_t mask = 0;
+  };
+  constexpr size_t kEntries = 128;
+  if (key.size() > 16) return Match(key);
+  thread_local Entry cache[kEntries];
+  uint64_t words[2] = {0, 0};
+  std::memcpy(words, key.data(), key.size());
+  const uint64_t h = (words[0] * 0x9E3779B97F4A7C15ull) ^
+                     (words[1] * 0xC2B2AE3D27D4EB4Full) ^ key.size();
+  Entry& e = cache[(h >> 32) % kEntries];
+  if (e.owner == id_ && e.lo == words[0] && e.hi == words[1] &&
+      e.size == key.size()) {
+    return e.mask;
+  }
+  const uint64_t mask = Match(key);
+  e = Entry{id_, words[0], words[1], key.size(), mask};
+  return mask;
 }
 
 void KeyWordMatcher::Add(const std::vector<std::string>& words,

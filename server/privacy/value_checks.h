@@ -29,7 +29,7 @@ namespace forge::privacy {
 // Up to 64 lists, each a bit of the result; one pass serves them all.
 class KeyWordMatcher {
  public:
-  KeyWordMatcher() = default;
+  KeyWordMatcher();
   // A matcher of one list (bit 0).
   KeyWordMatcher(const std::vector<std::string>& words,
                  const std::vector<std::string>& excluded);
@@ -41,6 +41,9 @@ class KeyWordMatcher {
   bool empty() const { return short_words_.empty() && long_words_.empty(); }
   // Bits of the lists `key` matches.
   uint64_t Match(absl::string_view key) const;
+  // Match with a small per-thread cache of recent keys (program output
+  // repeats its key names line after line).
+  uint64_t MatchCached(absl::string_view key) const;
   bool Matches(absl::string_view key) const { return Match(key) != 0; }
 
  private:
@@ -52,6 +55,8 @@ class KeyWordMatcher {
   absl::flat_hash_map<std::string, uint64_t> excluded_;
   // First three letters of the long words, hashed into 15 bits.
   std::bitset<32768> long_word_starts_;
+  // Distinguishes this matcher's entries in the per-thread cache.
+  uint64_t id_;
 };
 
 // If text[*begin, *end) is wrapped in a pair of the same quote character
