@@ -27,6 +27,7 @@
 #include "client/exec_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/audit/verify.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "forge-execd address host:port");
@@ -38,6 +39,10 @@ ABSL_FLAG(std::string, stdin, "",
 ABSL_FLAG(absl::Duration, timeout, absl::ZeroDuration(),
           "wall-clock limit of the program (e.g. 30s); default: the server's");
 ABSL_FLAG(bool, json, false, "print every event as one JSON object per line");
+ABSL_FLAG(std::string, evidence, "",
+          "audit verify: an evidence pack file (JSON or binary)");
+ABSL_FLAG(std::string, public_key, "",
+          "audit verify: the server's published public key file");
 ABSL_FLAG(std::string, token, "", "bearer token (default: $FORGE_EXEC_TOKEN)");
 
 namespace forge::client {
@@ -49,7 +54,10 @@ constexpr char kUsage[] =
     "forge-exec: run code in forge-execd's sandboxes\n\n"
     "  forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]\n"
     "  forge-exec assess [--runtime R] FILE|-\n"
-    "  forge-exec runtimes\n\n"
+    "  forge-exec runtimes\n"
+    "  forge-exec evidence EXECUTION_ID          (prints the pack as JSON)\n"
+    "  forge-exec audit verify FILE... | --evidence PACK [--public_key "
+    "FILE]\n\n"
     "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n";
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
@@ -219,6 +227,62 @@ int Assess(ExecClient& client, const std::vector<std::string>& positional) {
   return 0;
 }
 
+// forge-exec audit verify FILE... | --evidence PACK [--public_key FILE]
+int AuditVerify(const std::vector<std::string>& positional) {
+  if (positional.size() < 2 || positional[1] != "verify") {
+    std::cerr << "forge-exec audit: the command is `audit verify`\n" << kUsage;
+    return 2;
+  }
+  std::vector<std::string> trusted;
+  if (!absl::GetFlag(FLAGS_public_key).empty()) {
+    absl::StatusOr<std::string> key =
+        forge::audit::ReadPublicKeyFile(absl::GetFlag(FLAGS_public_key));
+    if (!key.ok()) {
+      std::cerr << "forge-exec: " << key.status().message() << "\n";
+      return 2;
+    }
+    trusted.push_back(*key);
+  }
+  forge::audit::VerifyReport report;
+  if (!absl::GetFlag(FLAGS_evidence).empty()) {
+    absl::StatusOr<forge::exec::v1::EvidencePack> pack =
+        forge::audit::ReadEvidencePackFile(absl::GetFlag(FLAGS_evidence));
+    if (!pack.ok()) {
+      std::cerr << "forge-exec: " << pack.status().message() << "\n";
+      return 2;
+    }
+    report = forge::audit::VerifyEvidencePack(*pack, trusted);
+  } else {
+    std::vector<std::string> files(positional.begin() + 2, positional.end());
+    if (files.empty()) {
+      std::cerr
+          << "forge-exec audit verify: which log files? (or --evidence PACK)\n";
+      return 2;
+    }
+    report = forge::audit::VerifyLogFiles(files, trusted);
+  }
+  std::cout << forge::audit::FormatVerdict(report);
+  return report.ok ? 0 : 1;
+}
+
+// forge-exec evidence EXECUTION_ID [--out FILE]: fetches the pack (JSON).
+int Evidence(ExecClient& client, const std::vector<std::string>& positional) {
+  if (positional.size() < 2) {
+    std::cerr << "forge-exec evidence: which execution id?\n";
+    return 2;
+  }
+  absl::StatusOr<forge::exec::v1::EvidencePack> pack =
+      client.GetEvidence(positional[1]);
+  if (!pack.ok()) {
+    std::cerr << "forge-exec: "
+              << absl::StatusCodeToString(pack.status().code()) << ": "
+              << pack.status().message() << "\n";
+    return 125;
+  }
+  PrintJson(*pack);
+  return 0;
+}
+
 int Runtimes(ExecClient& client) {
   absl::StatusOr<forge::exec::v1::ListRuntimesResponse> runtimes =
       client.ListRuntimes();
@@ -260,6 +324,8 @@ int Main(int argc, char** argv) {
   if (command == "run") return Run(client, positional);
   if (command == "runtimes") return Runtimes(client);
   if (command == "assess") return Assess(client, positional);
+  if (command == "audit") return AuditVerify(positional);
+  if (command == "evidence") return Evidence(client, positional);
   std::cerr << "forge-exec: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

@@ -67,6 +67,18 @@ absl::StatusOr<forge::exec::v1::RiskAssessment> ExecClient::Assess(
   return response;
 }
 
+absl::StatusOr<forge::exec::v1::EvidencePack> ExecClient::GetEvidence(
+    const std::string& execution_id) {
+  grpc::ClientContext context;
+  Prepare(context);
+  forge::exec::v1::GetEvidenceRequest request;
+  request.set_execution_id(execution_id);
+  forge::exec::v1::EvidencePack response;
+  grpc::Status status = stub_->GetEvidence(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
 absl::StatusOr<std::string> ExecClient::RuntimeForFile(
     const std::string& path) {
   absl::StatusOr<forge::exec::v1::ListRuntimesResponse> runtimes =

@@ -43,6 +43,9 @@ class ExecClient {
   absl::StatusOr<forge::exec::v1::RiskAssessment> Assess(
       const forge::exec::v1::AssessRequest& request);
 
+  absl::StatusOr<forge::exec::v1::EvidencePack> GetEvidence(
+      const std::string& execution_id);
+
   // The runtime whose extensions include the extension of `path` (e.g.
   // "x.py" → "python"), asking the server. NOT_FOUND when none matches.
   absl::StatusOr<std::string> RuntimeForFile(const std::string& path);

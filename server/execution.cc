@@ -11,6 +11,7 @@
 #include "common/fmt_absl.h"
 #include "google/protobuf/util/time_util.h"
 #include "sandbox/job_payload.h"
+#include "server/execution_records.h"
 #include "server/grpc_status.h"
 
 namespace forge::server {
@@ -115,46 +116,71 @@ void Execution::Start() {
       assessed->assessment.score(), forge::exec::v1::PolicyAction_Name(action),
       assessed->assessment.findings_size());
 
+  // The service never runs code unaudited: with the audit log down, new
+  // executions are refused.
+  if (absl::Status audit = context_.audit.Health(); !audit.ok()) {
+    return FinishEarly(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                    std::string(audit.message())));
+  }
+  who_ = ExecutionIdentity{id_, request_.session_id(), /*tenant=*/"",
+                           /*principal=*/""};
+  const bool gated = action == forge::exec::v1::POLICY_ACTION_BLOCK ||
+                     action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL;
+  if (!gated) {
+    absl::Status admitted = context_.admission.Request(
+        [self = shared_from_this()](absl::Duration queued) {
+          self->OnAdmitted(queued);
+        },
+        &admission_ticket_);
+    if (!admitted.ok()) return FinishEarly(ToGrpcStatus(admitted));
+  }
+
   // Accepted goes first on the stream: the request is admitted (maybe still
   // queued for a slot) from here on and always ends with `finished`.
-  bool gated = false;
   {
     absl::MutexLock lock(&mutex_);
-    QueuedEvent accepted;
-    auto* event = accepted.event.mutable_accepted();
-    event->set_execution_id(id_);
-    *event->mutable_assessment() = assessed->assessment;
-    event->set_action(action);
-    Enqueue(std::move(accepted));
-    // CARS is a gate in front of the sandbox: blocked code never runs, and
-    // code that needs a person's approval waits for it (re-submission with
-    // an approval token once approvals exist).
-    if (action == forge::exec::v1::POLICY_ACTION_BLOCK) {
-      EndWithoutRunning(
-          forge::exec::v1::OUTCOME_BLOCKED,
-          absl::StrCat(
-              "blocked by policy: risk ",
-              forge::exec::v1::RiskLevel_Name(assessed->assessment.level()),
-              " (score ", absl::StrFormat("%.2f", assessed->assessment.score()),
-              ")"));
-    } else if (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL) {
-      EndWithoutRunning(forge::exec::v1::OUTCOME_APPROVAL_PENDING,
-                        "a person must approve this execution before it runs");
+    absl::Status recorded =
+        AppendAuditLocked(ExecutionStartRecord(who_, request_), nullptr);
+    if (recorded.ok()) {
+      recorded = AppendAuditLocked(
+          RiskAssessmentRecord(who_, assessed->assessment, action),
+          [](Execution& self) {
+            self.start_recorded_ = true;
+            self.MaybeRunLocked();
+          });
     }
-    if (finished_enqueued_) {
-      gated = true;
+    if (!recorded.ok()) {
+      // Nothing was sent yet: refuse the call outright.
+      early_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   std::string(recorded.message()));
+      if (!holds_slot_) context_.admission.Cancel(admission_ticket_);
+      ReleaseSlotLocked();
+      cancelled_for_audit_ = true;
     }
-  }
-  if (gated) return Drive();
-  absl::Status admitted = context_.admission.Request(
-      [self = shared_from_this()](absl::Duration queued) {
-        self->OnAdmitted(queued);
-      },
-      &admission_ticket_);
-  if (!admitted.ok()) {
-    absl::MutexLock lock(&mutex_);
-    queue_.clear();  // nothing was sent yet: refuse the call outright
-    early_status_ = ToGrpcStatus(admitted);
+    if (!cancelled_for_audit_) {
+      QueuedEvent accepted;
+      auto* event = accepted.event.mutable_accepted();
+      event->set_execution_id(id_);
+      *event->mutable_assessment() = assessed->assessment;
+      event->set_action(action);
+      Enqueue(std::move(accepted));
+      // CARS is a gate in front of the sandbox: blocked code never runs, and
+      // code that needs a person's approval waits for it (re-submission with
+      // an approval token once approvals exist).
+      if (action == forge::exec::v1::POLICY_ACTION_BLOCK) {
+        EndWithoutRunning(
+            forge::exec::v1::OUTCOME_BLOCKED,
+            absl::StrCat(
+                "blocked by policy: risk ",
+                forge::exec::v1::RiskLevel_Name(assessed->assessment.level()),
+                " (score ",
+                absl::StrFormat("%.2f", assessed->assessment.score()), ")"));
+      } else if (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL) {
+        EndWithoutRunning(
+            forge::exec::v1::OUTCOME_APPROVAL_PENDING,
+            "a person must approve this execution before it runs");
+      }
+    }
   }
   context_.log->info(
       "execution_id={} event=accepted runtime={} session_id=\"{}\"", id_,
@@ -168,7 +194,7 @@ void Execution::OnAdmitted(absl::Duration queued) {
     absl::MutexLock lock(&mutex_);
     holds_slot_ = true;
     queued_ = queued;
-    if (cancelled_ || rpc_done_ || early_status_) {
+    if (cancelled_ || rpc_done_ || early_status_ || finished_enqueued_) {
       ReleaseSlotLocked();
     } else {
       spec = context_.runtimes.SandboxSpecFor(*runtime_, NewId("sb_"));
@@ -192,8 +218,9 @@ void Execution::OnSandboxCreated(
                         absl::StrCat("could not create a sandbox: ",
                                      created.status().message()));
       ReleaseSlotLocked();
-    } else if (cancelled_ || rpc_done_) {
+    } else if (cancelled_ || rpc_done_ || finished_enqueued_) {
       ReleaseSlotLocked();  // `created` is destroyed (and killed) on return
+      EndWithoutRunning(forge::exec::v1::OUTCOME_CANCELLED, verdict_message_);
     } else {
       proceed = true;
     }
@@ -233,25 +260,10 @@ void Execution::OnSandboxCreated(
       sandbox_.reset();
       ReleaseSlotLocked();
     } else {
-      QueuedEvent started;
-      auto* event = started.event.mutable_started();
-      event->set_runtime(request_.runtime());
-      event->set_runtime_version(runtime_->version);
-      event->set_sandbox_id(sandbox_->id());
-      *event->mutable_queued() = ToProto(queued_);
-      event->set_warm(false);
-      for (const std::string& protection : sandbox_->protections())
-        event->add_protections(protection);
-      Enqueue(std::move(started));
-      context_.log->info(
-          "execution_id={} event=started sandbox_id={} queued_ms={}", id_,
-          sandbox_->id(), absl::ToInt64Milliseconds(queued_));
-      sandbox_->Run(limits_.sandbox, std::move(*payload), std::move(*stdin_fd),
-                    std::move(write_ends[kStdout]),
-                    std::move(write_ends[kStderr]),
-                    [self = shared_from_this()](sandbox::SandboxResult result) {
-                      self->OnSandboxFinished(std::move(result));
-                    });
+      pending_run_ = PendingRun{std::move(*payload), std::move(*stdin_fd),
+                                std::move(write_ends[kStdout]),
+                                std::move(write_ends[kStderr])};
+      MaybeRunLocked();
     }
   }
   Drive();
@@ -383,6 +395,12 @@ void Execution::OnCancel() {
     if (sandbox_) sandbox_->Kill();
     if (!holds_slot_ && context_.admission.Cancel(admission_ticket_)) {
       context_.log->info("execution_id={} event=cancelled_while_queued", id_);
+      EndWithoutRunning(forge::exec::v1::OUTCOME_CANCELLED, verdict_message_);
+    } else if (pending_run_) {
+      // Created but not started: nothing will report back; end it here.
+      sandbox_.reset();
+      ReleaseSlotLocked();
+      EndWithoutRunning(forge::exec::v1::OUTCOME_CANCELLED, verdict_message_);
     }
     context_.log->info("execution_id={} event=cancelled", id_);
   }
@@ -451,25 +469,98 @@ void Execution::SetVerdict(Outcome outcome, std::string message) {
 }
 
 void Execution::EndWithoutRunning(Outcome outcome, const std::string& message) {
+  forge::exec::v1::Finished finished;
+  finished.set_outcome(outcome);
+  finished.set_message(message);
+  CompleteLocked(std::move(finished));
+}
+
+void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
   if (finished_enqueued_) return;
   finished_enqueued_ = true;
-  QueuedEvent finished;
-  finished.is_finished = true;
-  auto* event = finished.event.mutable_finished();
-  event->set_outcome(outcome);
-  event->set_message(message);
-  Enqueue(std::move(finished));
+  pending_run_.reset();
+  context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
+                     id_, forge::exec::v1::Outcome_Name(finished.outcome()),
+                     finished.exit_code());
+  // The closing records are committed before `finished` is sent, so a
+  // client that saw `finished` knows the trail is on disk.
+  std::vector<forge::exec::v1::AuditRecord> records =
+      ClosingRecords(who_, finished);
+  auto send_finished = [finished](Execution& self) {
+    QueuedEvent event;
+    event.is_finished = true;
+    *event.event.mutable_finished() = finished;
+    self.Enqueue(std::move(event));
+  };
+  for (size_t i = 0; i + 1 < records.size(); ++i) {
+    (void)AppendAuditLocked(std::move(records[i]), nullptr);
+  }
+  absl::Status recorded =
+      AppendAuditLocked(std::move(records.back()), send_finished);
+  if (!recorded.ok()) {
+    context_.log->error("execution_id={} event=audit_failed error=\"{}\"", id_,
+                        recorded.message());
+    send_finished(*this);
+  }
+}
+
+absl::Status Execution::AppendAuditLocked(forge::exec::v1::AuditRecord record,
+                                          AfterCommit after) {
+  return context_.audit.Append(
+      std::move(record),
+      [self = shared_from_this(), after = std::move(after)](
+          absl::StatusOr<forge::exec::v1::AuditRecord> committed) mutable {
+        {
+          absl::MutexLock lock(&self->mutex_);
+          if (committed.ok()) {
+            QueuedEvent event;
+            *event.event.mutable_audit() = *std::move(committed);
+            self->Enqueue(std::move(event));
+          } else {
+            self->context_.log->error(
+                "execution_id={} event=audit_failed error=\"{}\"", self->id_,
+                committed.status().message());
+          }
+          if (after) after(*self);
+        }
+        self->Drive();
+      });
+}
+
+void Execution::MaybeRunLocked() {
+  if (!start_recorded_ || !pending_run_ || !sandbox_ || cancelled_ || rpc_done_)
+    return;
+  PendingRun run = std::move(*pending_run_);
+  pending_run_.reset();
+  QueuedEvent started;
+  auto* event = started.event.mutable_started();
+  event->set_runtime(request_.runtime());
+  event->set_runtime_version(runtime_->version);
+  event->set_sandbox_id(sandbox_->id());
+  *event->mutable_queued() = ToProto(queued_);
+  event->set_warm(false);
+  for (const std::string& protection : sandbox_->protections()) {
+    event->add_protections(protection);
+  }
+  (void)AppendAuditLocked(SandboxStartRecord(who_, *event), nullptr);
+  Enqueue(std::move(started));
+  context_.log->info("execution_id={} event=started sandbox_id={} queued_ms={}",
+                     id_, sandbox_->id(), absl::ToInt64Milliseconds(queued_));
+  sandbox_->Run(limits_.sandbox, std::move(run.payload),
+                std::move(run.stdin_fd), std::move(run.stdout_fd),
+                std::move(run.stderr_fd),
+                [self = shared_from_this()](sandbox::SandboxResult result) {
+                  self->OnSandboxFinished(std::move(result));
+                });
 }
 
 void Execution::MaybeEnqueueFinished() {
   if (finished_enqueued_ || !result_ || streams_[kStdout].open ||
       streams_[kStderr].open)
     return;
-  finished_enqueued_ = true;
   const sandbox::SandboxResult& result = *result_;
-  QueuedEvent finished;
-  finished.is_finished = true;
-  auto* event = finished.event.mutable_finished();
+  forge::exec::v1::Finished finished;
+  forge::exec::v1::Finished* event = &finished;
   Outcome outcome = OutcomeOf(result.termination);
   std::string message = result.message;
   // A server-side verdict explains a kill better than "killed"; the
@@ -512,10 +603,7 @@ void Execution::MaybeEnqueueFinished() {
   }
   for (const auto& [type, count] : counts)
     (*event->mutable_redactions())[type] = count;
-  context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
-                     id_, forge::exec::v1::Outcome_Name(outcome),
-                     result.exit_code);
-  Enqueue(std::move(finished));
+  CompleteLocked(std::move(finished));
 }
 
 void Execution::StopStreamsLocked() {

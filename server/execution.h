@@ -12,6 +12,7 @@
 #define FORGE_SERVER_EXECUTION_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include "forge/exec/v1/execution.pb.h"
 #include "grpcpp/support/status.h"
 #include "sandbox/launcher_client.h"
+#include "server/execution_records.h"
 #include "server/output_pump.h"
 #include "server/request_validation.h"
 #include "server/service_context.h"
@@ -92,6 +94,19 @@ class Execution : public PipeListener,
                          const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void MaybeEnqueueFinished() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Records the closing audit records, then queues `finished` once they
+  // are durable. Once per execution.
+  void CompleteLocked(forge::exec::v1::Finished finished)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Appends `record` to the audit log; once it is durable its event is
+  // queued for the client and `after` runs (under the lock).
+  using AfterCommit = std::function<void(Execution&)>;
+  absl::Status AppendAuditLocked(forge::exec::v1::AuditRecord record,
+                                 AfterCommit after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Starts the job once the sandbox is ready and the start of the
+  // execution is on disk (never before: nothing runs unaudited).
+  void MaybeRunLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void StopStreamsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void ReleaseSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void SetVerdict(forge::exec::v1::Outcome outcome, std::string message)
@@ -115,6 +130,7 @@ class Execution : public PipeListener,
   bool rpc_done_ ABSL_GUARDED_BY(mutex_) = false;
   std::optional<grpc::Status> early_status_ ABSL_GUARDED_BY(mutex_);
   // The run.
+  ExecutionIdentity who_;
   EffectiveLimits limits_;
   privacy::StreamOptions redaction_options_;
   const RuntimeInfo* runtime_ = nullptr;
@@ -124,6 +140,13 @@ class Execution : public PipeListener,
   bool slot_release_pending_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Duration queued_ ABSL_GUARDED_BY(mutex_);
   std::unique_ptr<sandbox::Sandbox> sandbox_ ABSL_GUARDED_BY(mutex_);
+  // What the job needs once it may start (see MaybeRunLocked).
+  struct PendingRun {
+    UniqueFd payload, stdin_fd, stdout_fd, stderr_fd;
+  };
+  std::optional<PendingRun> pending_run_ ABSL_GUARDED_BY(mutex_);
+  bool start_recorded_ ABSL_GUARDED_BY(mutex_) = false;
+  bool cancelled_for_audit_ ABSL_GUARDED_BY(mutex_) = false;
   std::optional<sandbox::SandboxResult> result_ ABSL_GUARDED_BY(mutex_);
   StreamState streams_[2] ABSL_GUARDED_BY(mutex_);
   // First verdict decided by the server (output limit, cancel); wins over

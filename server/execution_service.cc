@@ -1,6 +1,7 @@
 #include "server/execution_service.h"
 
 #include <memory>
+#include <thread>
 
 #include "server/execution.h"
 #include "server/grpc_status.h"
@@ -132,10 +133,24 @@ grpc::ServerUnaryReactor* ExecutionService::DecideApproval(
 
 grpc::ServerUnaryReactor* ExecutionService::GetEvidence(
     grpc::CallbackServerContext* call,
-    const forge::exec::v1::GetEvidenceRequest*,
-    forge::exec::v1::EvidencePack*) {
-  return Unimplemented(
-      call, "GetEvidence: the audit trail is not wired into this server yet");
+    const forge::exec::v1::GetEvidenceRequest* request,
+    forge::exec::v1::EvidencePack* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  if (request->execution_id().empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "execution_id: required"));
+    return reactor;
+  }
+  // Evidence reads log files and may wait for a head signature (an fsync):
+  // off gRPC's threads.
+  std::thread([this, reactor, execution_id = request->execution_id(),
+               response] {
+    absl::StatusOr<forge::exec::v1::EvidencePack> pack =
+        context_.audit.Evidence(execution_id, /*tenant=*/"");
+    if (pack.ok()) *response = std::move(*pack);
+    reactor->Finish(ToGrpcStatus(pack.status()));
+  }).detach();
+  return reactor;
 }
 
 void ExecutionService::StartDraining() { draining_.store(true); }

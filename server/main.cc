@@ -18,11 +18,16 @@
 #include "absl/strings/str_cat.h"
 #include "cars/assessor.h"
 #include "cars/rules_file.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/fmt_absl.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
+#include "server/audit/audit_log.h"
+#include "server/audit/audit_options.h"
 #include "server/config.h"
 #include "server/embedded_config.h"
 #include "server/execution_service.h"
@@ -153,14 +158,29 @@ int Run(int argc, char** argv) {
   if (!assessor.ok()) return Fail("CARS policy", assessor.status());
   log->info("event=cars_ready rules={} policy_version={}", rules->rules_size(),
             (*assessor)->policy_version());
+  absl::StatusOr<audit::AuditLogOptions> audit_options =
+      audit::AuditLogOptions::FromConfig(config.audit());
+  if (!audit_options.ok()) return Fail("audit", audit_options.status());
+  absl::StatusOr<Ed25519PrivateKey> signing_key =
+      Ed25519PrivateKey::LoadOrGenerate(
+          audit::AuditLogOptions::SigningKeyPath(config.audit()));
+  if (!signing_key.ok()) return Fail("audit signing key", signing_key.status());
+  absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log =
+      audit::AuditLog::Open(
+          *audit_options,
+          std::make_shared<const Ed25519PrivateKey>(std::move(*signing_key)),
+          Clock::Real());
+  if (!audit_log.ok()) return Fail("audit log", audit_log.status());
+  log->info("event=audit_ready dir={} records={}", audit_options->dir,
+            (*audit_log)->committed_records());
   absl::StatusOr<std::unique_ptr<OutputPump>> pump = OutputPump::Create();
   if (!pump.ok()) return Fail("output pump", pump.status());
   Admission admission(config.admission().max_concurrent(),
                       config.admission().max_queued());
 
-  ServiceContext context{
-      config,    **runtimes, **launcher, **pump,
-      admission, **assessor, **redactor, ComponentLogger("execution")};
+  ServiceContext context{config,     **runtimes,  **launcher,
+                         **pump,     admission,   **assessor,
+                         **redactor, **audit_log, ComponentLogger("execution")};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -203,6 +223,10 @@ int Run(int argc, char** argv) {
   // Cancels whatever still runs after the drain window.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server->Wait();
+  // Whatever is still queued is written and the head signed.
+  if (absl::Status closed = (*audit_log)->Close(); !closed.ok()) {
+    log->error("event=audit_close_failed error=\"{}\"", closed.message());
+  }
   log->info("event=stopped");
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "forge/exec/v1/config.pb.h"
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
+#include "server/audit/audit_log.h"
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
 #include "server/runtime_registry.h"
@@ -25,6 +26,7 @@ struct ServiceContext {
   Admission& admission;
   const cars::Assessor& assessor;
   const privacy::Redactor& redactor;
+  audit::AuditLog& audit;
   std::shared_ptr<spdlog::logger> log;
 };
 

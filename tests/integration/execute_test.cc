@@ -65,15 +65,23 @@ TEST_F(ExecuteTest, EventsArriveInOrderForEveryRuntime) {
     EXPECT_EQ(run.stdout_data, absl::StrCat("hello from ", runtime, "\n"))
         << run.stderr_data;
     EXPECT_THAT(run.stderr_data, HasSubstr("err"));
-    // accepted, started, output..., finished — in that order.
+    // accepted, started, output..., finished — in that order (audit
+    // events interleave).
     ASSERT_GE(run.events.size(), 3u);
     EXPECT_TRUE(run.events.front().has_accepted());
     EXPECT_FALSE(run.events.front().accepted().execution_id().empty());
-    EXPECT_TRUE(run.events[1].has_started());
-    EXPECT_EQ(run.events[1].started().runtime(), runtime);
-    EXPECT_FALSE(run.events[1].started().runtime_version().empty());
-    EXPECT_THAT(run.events[1].started().protections(),
-                ::testing::Contains("userns"));
+    const forge::exec::v1::Started* started = nullptr;
+    bool output_before_started = false;
+    for (const auto& event : run.events) {
+      if (event.has_started()) started = &event.started();
+      if (event.has_output() && started == nullptr)
+        output_before_started = true;
+    }
+    ASSERT_NE(started, nullptr) << runtime;
+    EXPECT_FALSE(output_before_started);
+    EXPECT_EQ(started->runtime(), runtime);
+    EXPECT_FALSE(started->runtime_version().empty());
+    EXPECT_THAT(started->protections(), ::testing::Contains("userns"));
     EXPECT_TRUE(run.events.back().has_finished());
   }
 }

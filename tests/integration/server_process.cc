@@ -57,6 +57,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
         "cars { high_action: POLICY_ACTION_APPROVE_WITH_LOG "
         "critical_action: POLICY_ACTION_APPROVE_WITH_LOG }\n";
   }
+  if (config_text.find("audit {") == std::string::npos) {
+    overlay += "audit { dir: \"" + server->dir_ + "/audit\" }\n";
+  }
   std::ofstream(config_path) << overlay << config_text;
   const std::string binary = BuildDir() + "/server/forge-execd";
   std::vector<std::string> args = {binary, "--config", config_path};
