@@ -152,7 +152,10 @@ class ScriptBuilder {
         return;
       }
     }
-    if (case_pattern_) return;
+    if (case_pattern_) {
+      if (t.value == "esac") case_pattern_ = false;
+      return;
+    }
     if (case_header_) {
       if (t.value == "in") {
         case_header_ = false;
@@ -270,10 +273,11 @@ class ScriptBuilder {
   // How many values a for-list word stands for: {1..N} and $(seq [A] N)
   // count their range, anything else one.
   static double Iterations(const std::string& word) {
-    double a = 0;
-    double b = 0;
-    if (std::sscanf(word.c_str(), "{%lf..%lf}", &a, &b) == 2)
-      return std::fabs(b - a) + 1;
+    long long a = 0;
+    long long b = 0;
+    if (std::sscanf(word.c_str(), "{%lld..%lld}", &a, &b) == 2) {
+      return std::fabs(static_cast<double>(b) - static_cast<double>(a)) + 1;
+    }
     if (absl::StartsWith(word, "$(seq ") || absl::StartsWith(word, "`seq ")) {
       std::vector<std::string> parts =
           absl::StrSplit(word.substr(6), ' ', absl::SkipEmpty());
