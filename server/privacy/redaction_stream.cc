@@ -49,6 +49,17 @@ bool IsValueDelimiter(char c) {
   }
 }
 
+// A line of base64 only (the common PEM body line): body without the regex.
+bool IsBase64Line(absl::string_view line) {
+  if (line.empty() || line.size() > 128) return false;
+  for (char c : line) {
+    if (!absl::ascii_isalnum(c) && c != '+' && c != '/' && c != '=') {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsKeyChar(char c) {
   return absl::ascii_isalnum(c) || c == '_' || c == '-' || c == '.';
 }
@@ -350,7 +361,7 @@ bool RedactionStream::ProcessBlockLine(size_t begin, size_t end,
   }
   absl::string_view line = text.substr(lb, content_end - lb);
   if (block_lines_ < block.max_lines &&
-      RE2::FullMatch(ToPiece(line), *block.body)) {
+      (IsBase64Line(line) || RE2::FullMatch(ToPiece(line), *block.body))) {
     EmitRedaction(lb, content_end, block.type, bit, /*continuation=*/true);
     block_terminator_.assign(text.data() + content_end,
                              text.size() - content_end);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "server/privacy/re2_views.h"
@@ -156,12 +157,14 @@ bool ParseAssignmentValue(absl::string_view text, size_t from, size_t* begin,
   if (from >= text.size()) return false;
   const char q = text[from];
   if (q == '"' || q == '\'' || q == '`') {
-    size_t i = from + 1;
-    while (i < text.size() && text[i] != q && text[i] != '\n' &&
-           text[i] != '\r') {
-      ++i;
-    }
-    if (i >= text.size() || text[i] != q || i == from + 1) return false;
+    const void* close =
+        std::memchr(text.data() + from + 1, q, text.size() - from - 1);
+    if (close == nullptr) return false;
+    const size_t i = static_cast<const char*>(close) - text.data();
+    if (i == from + 1) return false;
+    // One line only.
+    const absl::string_view inside = text.substr(from + 1, i - from - 1);
+    if (inside.find_first_of("\r\n") != absl::string_view::npos) return false;
     *begin = from;
     *end = i + 1;
     return true;

@@ -263,7 +263,11 @@ double ShannonEntropy(absl::string_view value) {
   const size_t n = std::min<size_t>(value.size(), 1024);
   for (size_t i = 0; i < n; ++i) ++counts[static_cast<uint8_t>(value[i])];
   double sum = 0;
-  for (uint16_t c : counts) sum += kCLogC[c];
+  for (size_t i = 0; i < n; ++i) {
+    uint16_t& c = counts[static_cast<uint8_t>(value[i])];
+    sum += kCLogC[c];
+    c = 0;  // each distinct byte once
+  }
   return std::log2(static_cast<double>(n)) - sum / n;
 }
 
