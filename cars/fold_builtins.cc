@@ -282,6 +282,29 @@ bool FoldBuiltins::Call(ExpressionEvaluator& ev, const std::string& chain,
   const Builtin* found = it != Table().end()                 ? &it->second
                          : absl::EndsWith(chain, ".require") ? &kRequire
                                                              : nullptr;
+  // String.fromCharCode.apply(null, codes) / chr.call(null, n): the
+  // character builders called indirectly.
+  if (found == nullptr &&
+      (absl::EndsWith(chain, ".apply") || absl::EndsWith(chain, ".call"))) {
+    const bool apply = absl::EndsWith(chain, ".apply");
+    auto base = Table().find(chain.substr(0, chain.rfind('.')));
+    if (base == Table().end() || (base->second != Builtin::kFromCharCode &&
+                                  base->second != Builtin::kChr)) {
+      return false;
+    }
+    const std::vector<Argument> args = ev.Arguments(open);
+    std::vector<FoldedValue> codes;
+    for (size_t n = 1; n < args.size() && codes.size() < kMaxItems; ++n) {
+      FoldedValue v = ev.ArgumentValue(args[n], depth);
+      if (apply && v.IsList()) {
+        for (FoldedValue& item : v.items) codes.push_back(std::move(item));
+      } else {
+        codes.push_back(std::move(v));
+      }
+    }
+    *out = CharCodes(codes, 0);
+    return true;
+  }
   if (found == nullptr) return false;
   const std::vector<Argument> args = ev.Arguments(open);
   auto arg = [&](size_t n) -> FoldedValue {

@@ -251,6 +251,18 @@ void ScriptWalker::WalkAt(int i,
 void ScriptWalker::OnCall(
     const CallSite& call,
     const std::vector<std::pair<int, std::string>>& stack) {
+  // Reflect.construct(F, args) / Reflect.apply(F, self, args) call F.
+  if (call.chain == "Reflect.construct" || call.chain == "Reflect.apply") {
+    const std::vector<Argument> args = eval_.Arguments(call.open);
+    if (!args.empty()) {
+      const FoldedValue target = eval_.Fold(args[0].begin, args[0].end);
+      if (target.IsAlias()) {
+        AddFact(FactKind::kCall,
+                ExpressionEvaluator::NormalizeChain(target.str),
+                call.name_token, target.flags | kFoldComputedName);
+      }
+    }
+  }
   calls_.push_back(call);
   AddFact(FactKind::kCall, call.chain, call.name_token, call.flags);
   if (call.chain.find('.') == std::string::npos &&

@@ -1,0 +1,1 @@
+for f in *.txt; do wc -w "$f"; done | sort -n | tail -3

@@ -1,0 +1,1 @@
+mkdir -p out && cp -r src out/ && ls out/src | head

@@ -1,0 +1,1 @@
+echo "DO NOT run: sudo rm -rf / --no-preserve-root"

