@@ -116,7 +116,17 @@ void RedactionStream::ReleaseHeld(std::string* out) {
   if (passthrough_) return;
   if (classified_ != nullptr) classified_->ReleaseIdle();
   Process(/*final=*/false);
-  if (pos_ < buf_.size()) ProcessRecord(pos_, buf_.size(), RecordEnd::kIdle);
+  // The rest is an unfinished line (which may still end a PEM block and
+  // go on after its end marker).
+  while (pos_ < buf_.size()) {
+    if (absorbing_) {
+      Absorb(buf_.size());  // consumes bytes or ends the absorbing
+      continue;
+    }
+    const size_t before = pos_;
+    ProcessRecord(pos_, buf_.size(), RecordEnd::kIdle);
+    if (pos_ == before) break;
+  }
   Commit(pos_);
 }
 

@@ -14,8 +14,9 @@
 //     in kMaxRecord windows that overlap by kWindowOverlap (8 KiB) — every
 //     value up to 8 KiB long lies whole in some window — so at most 64 KiB
 //     of one line is ever held;
-//   * with classified input files, 31 more bytes are held (a verbatim copy
-//     is only known to reach 32 bytes once 32 bytes have been seen);
+//   * with classified input files, a line also waits until 31 more bytes
+//     have arrived (a verbatim copy is only known to reach 32 bytes once 32
+//     bytes have been seen) or the idle timer fires;
 //   * a PEM private key is not held at all: its begin line is replaced by
 //     the marker as soon as it is complete, and the following body lines
 //     are dropped as they arrive, up to and including the end marker (or
@@ -24,7 +25,7 @@
 //
 // Idle release. When a program prints part of a line and pauses (a prompt,
 // a progress bar, a value printed piecewise), the caller calls ReleaseHeld
-// after its idle timer (Redactor::idle_release(); 2 ms by default) fires.
+// after its idle timer (Redactor::idle_release(); 1 ms by default) fires.
 // The held bytes are redacted as if the line ended there and released, with
 // one extra rule so that a value split by the pause never leaks in part:
 // if the released bytes end inside what may be the beginning of a value —

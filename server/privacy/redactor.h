@@ -104,7 +104,7 @@ class Redactor {
   bool classified_enabled_ = true;
   absl::flat_hash_map<std::string, RuleMask> tenant_masks_;
   absl::flat_hash_map<std::string, bool> tenant_classified_;
-  absl::Duration idle_release_ = absl::Milliseconds(2);
+  absl::Duration idle_release_ = absl::Milliseconds(1);
 };
 
 }  // namespace forge::privacy
