@@ -241,9 +241,9 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
   }
   int digits = 0, runs = 0;
   int run_len[4] = {0, 0, 0, 0};
-  uint8_t seps[3] = {0, 0, 0};
+  uint8_t seps[4] = {0, 0, 0, 0};
   bool dot = false, other_sep = false;
-  size_t run_end[3] = {0, 0, 0};
+  size_t run_end[4] = {0, 0, 0, 0};
   size_t run_start[8];
   while (j < n && IsDigit(s[j])) {
     const size_t start = j;
@@ -251,7 +251,7 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
     while (j < n && IsDigit(s[j])) ++j;
     const int len = static_cast<int>(j - start);
     if (runs < 4) run_len[runs] = len;
-    if (runs < 3) run_end[runs] = j;
+    if (runs < 4) run_end[runs] = j;
     digits += len;
     ++runs;
     if (digits > 40) break;
@@ -267,7 +267,7 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
     }
     if (k == j || k >= n || !IsDigit(s[k])) break;
     const uint8_t sep = s[j];
-    if (runs <= 3) seps[runs - 1] = sep;
+    if (runs <= 4) seps[runs - 1] = sep;
     if (sep == '.') {
       dot = true;
     } else {
@@ -287,12 +287,15 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
         (run_len[2] == 4 || run_len[2] == 2)))) {
     return run_end[2];
   }
+  // A dotted quad opening the group ("8.8.8.8", "(8.8.8.8)", "8.8.8.8
+  // (8.8.8.8)"); scanning resumes after it.
+  if (!plus && runs >= 4 && seps[0] == '.' && seps[1] == '.' &&
+      seps[2] == '.' && (runs == 4 || seps[3] != '.') && run_len[0] <= 3 &&
+      run_len[1] <= 3 && run_len[2] <= 3 && run_len[3] <= 3) {
+    AddShape(PRIVACY_SHAPE_IPV4, run_start[0], run_end[3], out);
+    return run_end[3];
+  }
   if (dot && !other_sep) {
-    if (runs == 4 && run_len[0] <= 3 && run_len[1] <= 3 && run_len[2] <= 3 &&
-        run_len[3] <= 3 && !plus && !paren) {
-      AddShape(PRIVACY_SHAPE_IPV4, i, end, out);
-      return end;
-    }
     if (runs == 2 || runs > 4 || digits < 10) return end;  // decimals, OIDs
   } else if (dot && other_sep) {
     return end;  // lists of decimals

@@ -43,21 +43,26 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// Generated records (generate_corpus.py) and hand-written ones.
 std::vector<Positive> LoadPositives() {
   std::vector<Positive> out;
-  for (absl::string_view line : absl::StrSplit(
-           ReadFile(DataPath("positives.jsonl")), '\n', absl::SkipEmpty())) {
-    auto j = nlohmann::json::parse(line.begin(), line.end());
-    out.push_back(Positive{j["type"], j["value"], j["text"], j["context"]});
+  for (const char* file : {"positives.jsonl", "handwritten_positives.jsonl"}) {
+    for (absl::string_view line :
+         absl::StrSplit(ReadFile(DataPath(file)), '\n', absl::SkipEmpty())) {
+      auto j = nlohmann::json::parse(line.begin(), line.end());
+      out.push_back(Positive{j["type"], j["value"], j["text"], j["context"]});
+    }
   }
   return out;
 }
 
 std::vector<std::string> LoadNegatives() {
   std::vector<std::string> out;
-  for (absl::string_view line : absl::StrSplit(
-           ReadFile(DataPath("negatives.txt")), '\n', absl::SkipEmpty())) {
-    out.push_back(std::string(line) + "\n");
+  for (const char* file : {"negatives.txt", "handwritten_negatives.txt"}) {
+    for (absl::string_view line :
+         absl::StrSplit(ReadFile(DataPath(file)), '\n', absl::SkipEmpty())) {
+      out.push_back(std::string(line) + "\n");
+    }
   }
   return out;
 }
