@@ -128,6 +128,18 @@ class ExpressionEvaluator {
  private:
   friend class FoldBuiltins;
 
+  static constexpr int kMaxDepth = 40;
+  static constexpr size_t kMaxString = 64 << 10;
+  static constexpr size_t kMaxItems = 4096;
+  // Provenance that survives operations on a value.
+  static constexpr uint32_t kProvenanceMask =
+      kFoldDecoded | kFoldOpaqueDecoder | kFoldDownloaded | kFoldReadFromFile |
+      kFoldObfuscated | kFoldFromVariable;
+
+  // A value as text inside a concatenation: strings as they are, numbers
+  // printed, names as "{name}", anything else "{?}".
+  static std::string Placeholder(const FoldedValue& v);
+
   FoldedValue Expr(int& i, int end, int depth, ChainWalk* rec);
   FoldedValue Binary(int& i, int end, int level, int depth, ChainWalk* rec);
   FoldedValue Unary(int& i, int end, int depth, ChainWalk* rec);
