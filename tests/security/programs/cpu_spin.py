@@ -1,0 +1,3 @@
+# Spins on the CPU forever. The CPU-time limit must stop it.
+while True:
+    pass

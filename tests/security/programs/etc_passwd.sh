@@ -1,0 +1,2 @@
+# Prints the account database the sandbox sees.
+cat /etc/passwd

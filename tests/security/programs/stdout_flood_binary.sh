@@ -1,0 +1,2 @@
+# Writes NUL bytes with no newline to stdout forever.
+cat /dev/zero
