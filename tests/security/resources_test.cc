@@ -50,7 +50,7 @@ class ProcessCountSampler {
       : thread_([this, marker] {
           while (!stop_) {
             peak_ = std::max(peak_.load(), CountHostProcesses(marker));
-            absl::SleepFor(absl::Milliseconds(25));
+            absl::SleepFor(absl::Milliseconds(2));
           }
         }) {}
   ~ProcessCountSampler() { Stop(); }
