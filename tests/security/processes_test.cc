@@ -175,7 +175,7 @@ TEST_F(ProcessesTest, SignallingEveryPidReachesOnlyTheSandbox) {
 // files in /workspace, /tmp or /dev/shm, not its abstract unix socket, not
 // its TCP port on loopback.
 TEST_F(ProcessesTest, AnotherExecutionIsInvisible) {
-  const std::string marker = UniqueMarker("secr");
+  const std::string marker = UniqueMarker("hold");
   ExecuteRequest holder = ProgramRequest("secret_holder.py", {marker});
   SetWallTime(holder, absl::Seconds(30));
   {
@@ -197,13 +197,10 @@ TEST_F(ProcessesTest, AnotherExecutionIsInvisible) {
     EXPECT_THAT(
         lines,
         ::testing::ElementsAre(
-            ::testing::_, "marker among them: no",
-            absl::StrCat("/workspace/secret-", marker, ": ENOENT"),
-            "/workspace holds: ['main.py']",
-            absl::StrCat("/tmp/secret-", marker, ": ENOENT"), "/tmp holds: []",
-            absl::StrCat("/dev/shm/secret-", marker, ": ENOENT"),
-            "/dev/shm holds: []", "abstract socket: ECONNREFUSED",
-            "loopback port: ECONNREFUSED"))
+            ::testing::_, "marker among them: no", "/workspace file: ENOENT",
+            "/workspace holds: ['main.py']", "/tmp file: ENOENT",
+            "/tmp holds: []", "/dev/shm file: ENOENT", "/dev/shm holds: []",
+            "abstract socket: ECONNREFUSED", "loopback port: ECONNREFUSED"))
         << Describe(run);
   }
   EXPECT_EQ(WaitUntilNoHostProcess(marker, absl::Seconds(5)), 0)

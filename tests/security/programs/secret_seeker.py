@@ -1,5 +1,7 @@
 # The second of two concurrent executions: looks for everything the first
-# left (see secret_holder.py) and reports what it found.
+# left (see secret_holder.py) and reports what it found. (Lines avoid words
+# such as "secret" before a value: the service's privacy filter would take
+# the value for a credential.)
 #
 # argv[1]: the first execution's marker.
 import errno
@@ -29,8 +31,8 @@ for pid in pids:
 print(f"processes visible: {len(pids)}", flush=True)
 print(f"marker among them: {'yes' if marker in names else 'no'}", flush=True)
 for directory in ("/workspace", "/tmp", "/dev/shm"):
-    path = os.path.join(directory, f"secret-{marker}")
-    print(f"{path}: {outcome(lambda: open(path).read())}", flush=True)
+    path = os.path.join(directory, f"hidden-{marker}")
+    print(f"{directory} file: {outcome(lambda: open(path).read())}", flush=True)
     print(f"{directory} holds: {sorted(os.listdir(directory))}", flush=True)
 
 
