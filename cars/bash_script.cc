@@ -78,7 +78,7 @@ class ScriptBuilder {
       if (t.kind == TokenKind::kComment || t.kind == TokenKind::kString)
         continue;
       if (t.kind == TokenKind::kNewline) {
-        Separator("\n", i);
+        Separator("\n");
       } else if (t.kind == TokenKind::kOperator) {
         const std::string& op = t.value;
         const bool redirect = op.find_first_of("<>") != std::string::npos;
@@ -110,13 +110,13 @@ class ScriptBuilder {
             continue;
           }
           if (case_pattern_) continue;
-          Separator(op, i);
+          Separator(op);
         }
       } else if (t.kind == TokenKind::kWord) {
         Word(static_cast<int>(i));
       }
     }
-    Separator("\n", tokens.size());
+    Separator("\n");
   }
 
  private:
@@ -306,8 +306,7 @@ class ScriptBuilder {
 
   std::vector<BashCommand>& commands() { return script_->commands; }
 
-  void Separator(const std::string& op, size_t i) {
-    (void)i;
+  void Separator(const std::string& op) {
     if (!cmd_.words.empty() || !cmd_.assignments.empty() ||
         !cmd_.redirects.empty()) {
       cmd_.background = op == "&";

@@ -404,7 +404,7 @@ FoldedValue ExpressionEvaluator::Apply(const FoldedValue& fn,
   if (depth > kMaxDepth || !budget_->Spend(1)) return FoldedValue::Unknown();
   if (fn.IsAlias()) {
     FoldedValue out;
-    if (FoldBuiltins::CallWithValue(*this, NormalizeChain(fn.str), arg, &out))
+    if (FoldBuiltins::CallWithValue(NormalizeChain(fn.str), arg, &out))
       return out;
     return FoldedValue::Unknown(arg.flags & kProvenanceMask);
   }

@@ -163,10 +163,8 @@ uint32_t FoldBuiltins::DecoderFlags(absl::string_view chain) {
   }
 }
 
-bool FoldBuiltins::CallWithValue(ExpressionEvaluator& ev,
-                                 const std::string& chain,
+bool FoldBuiltins::CallWithValue(const std::string& chain,
                                  const FoldedValue& arg, FoldedValue* out) {
-  (void)ev;
   auto it = Table().find(chain);
   if (it == Table().end()) return false;
   const uint32_t flags = arg.flags & kCarried;
@@ -316,7 +314,7 @@ bool FoldBuiltins::Call(ExpressionEvaluator& ev, const std::string& chain,
                    : FoldedValue::Unknown(v.flags);
         return true;
       }
-      return CallWithValue(ev, chain, v, out);
+      return CallWithValue(chain, v, out);
     }
     case Builtin::kReversed: {
       FoldedValue v = arg(0);

@@ -25,8 +25,8 @@ class FoldBuiltins {
                    ChainWalk* rec, FoldedValue* out);
 
   // The same for a single, already folded argument (map(chr, codes)).
-  static bool CallWithValue(ExpressionEvaluator& ev, const std::string& chain,
-                            const FoldedValue& arg, FoldedValue* out);
+  static bool CallWithValue(const std::string& chain, const FoldedValue& arg,
+                            FoldedValue* out);
 
   // Evaluates receiver.name(args) for a string, list or number receiver.
   static bool Method(ExpressionEvaluator& ev, const FoldedValue& receiver,

@@ -143,13 +143,11 @@ class JavaScriptWalker : public ScriptWalker {
       if (view_.IsKind(k + 1, TokenKind::kIdentifier) &&
           view_[k + 1].value == "as" &&
           view_.IsKind(k + 2, TokenKind::kIdentifier)) {
-        const bool star = view_.IsOp(k - 1, "*");
         Bind(view_[k + 2].value,
              FoldedValue::Alias(braces ? absl::StrCat(module, ".", t.value)
                                        : module),
              k + 2);
         k += 2;
-        (void)star;
         continue;
       }
       if (t.value == "as" && view_.IsKind(k + 1, TokenKind::kIdentifier)) {
