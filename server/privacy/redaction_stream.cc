@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "server/privacy/re2_views.h"
 #include "server/privacy/redactor.h"
 
@@ -338,7 +339,9 @@ bool RedactionStream::ProcessBlockLine(size_t begin, size_t end,
       kind == RecordEnd::kLine ? text.size() - 1 : text.size();
 
   re2::StringPiece m;
-  if (block.end->Match(ToPiece(text), 0, content_end, RE2::UNANCHORED, &m, 1) &&
+  if ((block.end_literal.empty() ||
+       absl::StrContains(text, block.end_literal)) &&
+      block.end->Match(ToPiece(text), 0, content_end, RE2::UNANCHORED, &m, 1) &&
       static_cast<size_t>(m.data() - text.data()) + m.size() > lb) {
     const size_t marker_end = (m.data() - text.data()) + m.size();
     EmitRedaction(lb, marker_end, block.type, bit, /*continuation=*/true);

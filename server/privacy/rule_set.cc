@@ -43,14 +43,24 @@ absl::Status RuleError(absl::string_view id, absl::string_view what) {
       absl::StrCat("privacy rule \"", id, "\": ", what));
 }
 
-// Whether `pattern` is "[(?i)][\\b](?P<value>...)[\\b]": its value group is
-// the whole match, so no submatch pass is needed to find the value.
-bool ValueGroupIsWholeMatch(absl::string_view p) {
-  if (absl::StartsWith(p, "(?i)")) p.remove_prefix(4);
-  if (absl::StartsWith(p, "\\b")) p.remove_prefix(2);
-  if (!absl::StartsWith(p, "(?P<value>")) return false;
+// A pattern split around its top-level "value" group:
+// [flags] prefix (?P<value>value) suffix.
+struct PatternParts {
+  std::string flags;  // "(?i)" or empty
+  std::string prefix;
+  std::string value;
+  std::string suffix;
+};
+
+bool SplitAtValueGroup(absl::string_view p, PatternParts* parts) {
+  if (absl::StartsWith(p, "(?i)")) {
+    parts->flags = "(?i)";
+    p.remove_prefix(4);
+  }
+  constexpr absl::string_view kOpen = "(?P<value>";
   int depth = 0;
   bool in_class = false;
+  size_t open = absl::string_view::npos;
   for (size_t i = 0; i < p.size(); ++i) {
     const char c = p[i];
     if (c == '\\') {
@@ -60,11 +70,19 @@ bool ValueGroupIsWholeMatch(absl::string_view p) {
     } else if (c == '[') {
       in_class = true;
       if (i + 1 < p.size() && p[i + 1] == ']') ++i;
+      if (i + 1 < p.size() && p[i] == '^' && p[i + 1] == ']') ++i;
     } else if (c == '(') {
+      if (depth == 0 && open == absl::string_view::npos &&
+          p.substr(i, kOpen.size()) == kOpen) {
+        open = i;
+      }
       ++depth;
-    } else if (c == ')' && --depth == 0) {
-      const absl::string_view rest = p.substr(i + 1);
-      return rest.empty() || rest == "\\b";
+    } else if (c == ')' && --depth == 0 && open != absl::string_view::npos) {
+      parts->prefix = std::string(p.substr(0, open));
+      parts->value =
+          std::string(p.substr(open + kOpen.size(), i - open - kOpen.size()));
+      parts->suffix = std::string(p.substr(i + 1));
+      return true;
     }
   }
   return false;
@@ -176,11 +194,32 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
       if (auto it = named.find("key"); it != named.end()) {
         c.key_group = it->second;
       }
-      if (r->key_words_size() > 0 && c.key_group < 0) {
+      // Key words check the "key" group; an ASSIGNMENT rule without one
+      // uses them only to decide when to run.
+      if (r->key_words_size() > 0 && c.key_group < 0 && !assignment) {
         return RuleError(id, "key_words need a group named \"key\"");
       }
-      c.value_is_match =
-          c.key_group < 0 && ValueGroupIsWholeMatch(r->pattern());
+      // Find the value without a submatch pass where the pattern allows:
+      // "\b(?P<value>...)\b" is the whole match; "prefix(?P<value>...)"
+      // starts where the prefix, matched alone, ends.
+      PatternParts parts;
+      if (c.value_group > 0 && SplitAtValueGroup(r->pattern(), &parts) &&
+          (parts.suffix.empty() || parts.suffix == "\\b")) {
+        const bool keyless = c.key_group < 0 || r->key_words_size() == 0;
+        if (parts.prefix.empty() || parts.prefix == "\\b") {
+          c.value_is_match = c.key_group < 0;
+        } else if (keyless || assignment) {
+          auto prefix =
+              CompilePattern(id, "pattern", parts.flags + parts.prefix);
+          auto value = CompilePattern(
+              id, "pattern",
+              absl::StrCat(parts.flags, "(?:", parts.value, ")"));
+          if (prefix.ok() && value.ok()) {
+            c.value_prefix = std::move(*prefix);
+            c.value_only = std::move(*value);
+          }
+        }
+      }
     }
     if (!r->value_pattern().empty()) {
       auto vp = CompilePattern(id, "value_pattern", r->value_pattern());
@@ -269,6 +308,15 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
     c.end = std::move(*end);
     c.body = std::move(*body);
     c.max_lines = b.max_lines() == 0 ? 512 : b.max_lines();
+    std::string lo, hi;
+    if (c.end->PossibleMatchRange(&lo, &hi, 16)) {
+      size_t common = 0;
+      while (common < lo.size() && common < hi.size() &&
+             lo[common] == hi[common]) {
+        ++common;
+      }
+      c.end_literal = lo.substr(0, common);
+    }
     c.literal = b.literal();
     set->blocks_.push_back(std::move(c));
   }

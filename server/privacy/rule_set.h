@@ -35,6 +35,12 @@ struct CompiledRule {
   // The value group is the whole match (no context consumed around it), so
   // a match needs no submatch pass to find the value.
   bool value_is_match = false;
+  // Otherwise, when the value group ends the match: the part of the pattern
+  // before the value group, and the value group alone. The value starts
+  // where `value_prefix` matched at the match start ends (checked against
+  // `value_only`); no submatch pass either. Null when not applicable.
+  std::unique_ptr<RE2> value_prefix;
+  std::unique_ptr<RE2> value_only;
   // ASSIGNMENT rule without a pattern: key/operator/value parsed in code.
   bool builtin_assignment = false;
   // An ASSIGNMENT rule matched only at the keys the prefilter found (its
@@ -67,6 +73,9 @@ struct CompiledBlock {
   int category = 0;
   std::unique_ptr<RE2> begin;
   std::unique_ptr<RE2> end;
+  // A string every end marker contains ("-----END"), checked before the
+  // regex; empty when none is known.
+  std::string end_literal;
   std::unique_ptr<RE2> body;
   uint32_t max_lines = 512;
   std::string literal;

@@ -120,7 +120,20 @@ bool SpanFinder::AcceptMatch(uint16_t index, absl::string_view text,
   const CompiledRule& rule = rules_.rules()[index];
   size_t begin = match_begin;
   size_t end = match_end;
-  if (!rule.value_is_match) {
+  bool found = rule.value_is_match;
+  if (!found && rule.value_prefix != nullptr) {
+    // prefix(?P<value>...): the value starts where the prefix ends.
+    re2::StringPiece prefix;
+    const re2::StringPiece piece = ToPiece(text);
+    if (rule.value_prefix->Match(piece, match_begin, match_end,
+                                 RE2::ANCHOR_START, &prefix, 1) &&
+        rule.value_only->Match(piece, match_begin + prefix.size(), match_end,
+                               RE2::ANCHOR_BOTH, nullptr, 0)) {
+      begin = match_begin + prefix.size();
+      found = true;
+    }
+  }
+  if (!found) {
     // The match is known; recover its groups on just that span (anchored at
     // both ends, so cheap).
     re2::StringPiece groups[kMaxGroups];
@@ -263,6 +276,7 @@ void SpanFinder::RunCandidates(absl::string_view text, const RuleMask& enabled,
   std::vector<int>& hits = scratch->hits;
   starts.clear();
   bool keys_done = false;
+  size_t covered[forge::exec::v1::PrivacyShape_ARRAYSIZE] = {};
   const size_t n_rules = rules_.rules().size();
   auto add = [&](uint16_t rule, uint32_t pos) {
     starts.push_back((uint64_t{rule} << 32) | pos);
@@ -282,26 +296,42 @@ void SpanFinder::RunCandidates(absl::string_view text, const RuleMask& enabled,
           MatchRuleAtKeys(r, static_cast<int>(k), text, cands.keys, spans);
         }
       }
+      // Rules not anchored at a key run when some key matched their key
+      // words (bit 63), searched over the whole record.
+      bool any = false;
+      for (const AssignmentKey& key : cands.keys) {
+        any |= (key.rules >> 63) != 0;
+      }
       for (uint16_t r : g.rules) {
-        if (enabled.test(r)) add(r, 0);
+        if (any && enabled.test(r)) add(r, 0);
       }
       continue;
     }
+    // A trigger inside a value this shape already gave ("4111 1111 1111
+    // 1111" has a trigger per digit group) needs no second look.
+    if (t.begin < covered[t.id]) continue;
     int enabled_in_group = 0;
     for (uint16_t r : g.rules) enabled_in_group += enabled.test(r);
     if (enabled_in_group == 0) continue;
+    const size_t before = spans->size();
     if (g.set != nullptr && enabled_in_group > 1) {
       // Which rules of the shape match at this trigger: one anchored pass.
       const size_t len = std::min<size_t>(text.size() - t.begin, 8192);
       hits.clear();
       if (!g.set->Match(ToPiece(text.substr(t.begin, len)), &hits)) continue;
       for (int h : hits) {
-        if (enabled.test(g.rules[h])) add(g.rules[h], t.begin);
+        const uint32_t at = t.begin;
+        if (enabled.test(g.rules[h]))
+          MatchRuleFrom(g.rules[h], text, &at, 1, spans);
       }
     } else {
       for (uint16_t r : g.rules) {
-        if (enabled.test(r)) add(r, t.begin);
+        const uint32_t at = t.begin;
+        if (enabled.test(r)) MatchRuleFrom(r, text, &at, 1, spans);
       }
+    }
+    for (size_t k = before; k < spans->size(); ++k) {
+      covered[t.id] = std::max<size_t>(covered[t.id], (*spans)[k].end);
     }
   }
   std::sort(starts.begin(), starts.end());

@@ -141,7 +141,10 @@ void DecodeForMatching(absl::string_view text, std::string* decoded,
     size_t j = i + 1;
     while (j < text.size() && text[j] != '%' && text[j] != '\\') ++j;
     decoded->append(text.data() + i, j - i);
-    for (size_t k = i; k < j; ++k) offsets->push_back(static_cast<uint32_t>(k));
+    const size_t at = offsets->size();
+    offsets->resize(at + (j - i));
+    uint32_t* o = offsets->data() + at;
+    for (size_t k = i; k < j; ++k) *o++ = static_cast<uint32_t>(k);
     i = j;
   }
   offsets->push_back(static_cast<uint32_t>(text.size()));
