@@ -1,6 +1,7 @@
 #include "cars/rule_set.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -234,10 +235,19 @@ void RuleSet::MatchText(Language language, FactKind kind,
   const CompiledSet& set =
       sets_[LanguageIndex(language)][static_cast<int>(kind)];
   if (set.empty()) return;
-  std::vector<int> hits;
-  if (!set.set->Match(re2::StringPiece(text.data(), text.size()), &hits))
+  const uint8_t space = static_cast<uint8_t>(LanguageIndex(language) * 16 +
+                                             static_cast<int>(kind));
+  if (std::optional<std::vector<int>> known = cache_.Find(space, text)) {
+    out->insert(out->end(), known->begin(), known->end());
     return;
-  for (int hit : hits) out->push_back(set.rules[hit]);
+  }
+  std::vector<int> hits;
+  std::vector<int> rules;
+  if (set.set->Match(re2::StringPiece(text.data(), text.size()), &hits)) {
+    for (int hit : hits) rules.push_back(set.rules[hit]);
+  }
+  out->insert(out->end(), rules.begin(), rules.end());
+  cache_.Store(space, text, std::move(rules));
 }
 
 bool RuleSet::AcceptsContext(int rule,
@@ -276,12 +286,23 @@ bool RuleSet::AnyMatch(const CompiledSet& set, absl::string_view text) const {
   return set.set->Match(re2::StringPiece(text.data(), text.size()), &hits);
 }
 
+bool RuleSet::CachedAnyMatch(uint8_t space, const CompiledSet& set,
+                             absl::string_view text) const {
+  if (std::optional<std::vector<int>> known = cache_.Find(space, text))
+    return !known->empty();
+  const bool hit = AnyMatch(set, text);
+  cache_.Store(space, text, hit ? std::vector<int>{1} : std::vector<int>{});
+  return hit;
+}
+
 bool RuleSet::IsDownload(Language language, absl::string_view chain) const {
-  return AnyMatch(downloads_[LanguageIndex(language)], chain);
+  return CachedAnyMatch(static_cast<uint8_t>(200 + LanguageIndex(language)),
+                        downloads_[LanguageIndex(language)], chain);
 }
 
 bool RuleSet::IsSpawn(Language language, absl::string_view chain) const {
-  return AnyMatch(spawns_[LanguageIndex(language)], chain);
+  return CachedAnyMatch(static_cast<uint8_t>(210 + LanguageIndex(language)),
+                        spawns_[LanguageIndex(language)], chain);
 }
 
 SinkInfo RuleSet::SinkFor(Language language, absl::string_view chain) const {

@@ -1,8 +1,9 @@
 // RuleSet: a validated, compiled CarsRuleSet (proto/forge/exec/v1/cars.proto).
 //
 // Pattern rules are compiled into one RE2::Set per (language, target), so a
-// fact is matched against every rule of its kind in one pass. Built once at
-// start-up; immutable and thread-safe afterwards.
+// fact is matched against every rule of its kind in one pass; results are
+// memoised by text (MatchCache). Built once at start-up; immutable (apart
+// from the internally synchronised memo) and thread-safe afterwards.
 #ifndef FORGE_CARS_RULE_SET_H_
 #define FORGE_CARS_RULE_SET_H_
 
@@ -17,6 +18,7 @@
 #include "cars/analysis.h"
 #include "cars/evidence.h"
 #include "cars/language.h"
+#include "cars/match_cache.h"
 #include "forge/exec/v1/cars.pb.h"
 #include "re2/re2.h"
 #include "re2/set.h"
@@ -77,6 +79,8 @@ class RuleSet : public CallKnowledge {
   RuleSet() = default;
   bool Applies(int rule, Language language) const;
   bool AnyMatch(const CompiledSet& set, absl::string_view text) const;
+  bool CachedAnyMatch(uint8_t space, const CompiledSet& set,
+                      absl::string_view text) const;
 
   forge::exec::v1::CarsRuleSet proto_;
   std::array<std::array<CompiledSet, kFactKinds>, kLanguages> sets_;
@@ -85,6 +89,8 @@ class RuleSet : public CallKnowledge {
   std::array<CompiledSet, kLanguages> sinks_;
   std::vector<std::unique_ptr<RE2>> within_call_;  // per rule, or null
   absl::flat_hash_map<std::string, std::vector<int>> by_analysis_;
+  // Memo of MatchText/IsDownload/IsSpawn results (thread-safe).
+  MatchCache cache_;
 };
 
 }  // namespace forge::cars
