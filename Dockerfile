@@ -63,7 +63,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libabsl20220623 libc-ares2 libfmt9 libgrpc++1.51 libgrpc29 libprotobuf32 \
       libre2-9 libseccomp2 libspdlog1.10 libssl3 \
-      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
+      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1 \
       python3 nodejs \
       python3-grpcio \
  && rm -rf /var/lib/apt/lists/*

@@ -29,7 +29,10 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 
 bench: build
-	$(BUILD_DIR)/tests/bench/forge-bench $(BENCH_ARGS)
+	cd $(BUILD_DIR) && FORGE_BUILD_DIR=$(abspath $(BUILD_DIR)) ./tests/bench/execute_bench $(BENCH_ARGS)
+	cd $(BUILD_DIR) && ./tests/bench/privacy_bench
+	cd $(BUILD_DIR) && ./tests/bench/cars_bench
+	cd $(BUILD_DIR) && ./tests/bench/audit_bench --seconds 3
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -33,6 +33,17 @@ google::protobuf::Duration ToProto(absl::Duration d) {
   return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
 }
 
+// Every protection a sandbox can have (launcher_loop.cc, cgroup_support.h).
+const std::vector<std::string>& AllProtections() {
+  static const auto* const kAll = new std::vector<std::string>{
+      "userns",          "pidns",        "mountns",     "netns",
+      "ipcns",           "utsns",        "cgroupns",    "pivot_root",
+      "no_new_privs",    "caps-dropped", "rlimits",     "seccomp",
+      "cgroup-memory",   "cgroup-swap",  "cgroup-pids", "cgroup-cpu",
+      "cgroup-cpu-time", "cgroup-kill"};
+  return *kAll;
+}
+
 const char* StreamName(int stream) { return stream == 0 ? "stdout" : "stderr"; }
 
 Outcome OutcomeOf(sandbox::Termination termination) {
@@ -109,6 +120,7 @@ void Execution::Start() {
       context_.assessor.Assess(cars::InputFromRequest(request_, /*tenant=*/""));
   if (!assessed.ok()) return FinishEarly(ToGrpcStatus(assessed.status()));
   const forge::exec::v1::PolicyAction action = assessed->action;
+  context_.metrics.Assessed(assessed->assessment.level(), action);
   context_.log->info(
       "execution_id={} event=assessed level={} score={:.2f} action={} "
       "findings={}",
@@ -194,6 +206,7 @@ void Execution::OnAdmitted(absl::Duration queued) {
     absl::MutexLock lock(&mutex_);
     holds_slot_ = true;
     queued_ = queued;
+    admitted_at_ = absl::Now();
     if (cancelled_ || rpc_done_ || early_status_ || finished_enqueued_) {
       ReleaseSlotLocked();
     } else {
@@ -236,6 +249,8 @@ void Execution::OnSandboxCreated(
   {
     absl::MutexLock lock(&mutex_);
     sandbox_ = std::move(*created);
+    sandbox_ready_at_ = absl::Now();
+    context_.metrics.SetProtections(sandbox_->protections(), AllProtections());
     absl::Status ready = !payload.ok()    ? payload.status()
                          : !stdin_fd.ok() ? stdin_fd.status()
                                           : pipes;
@@ -425,6 +440,8 @@ void Execution::Drive() {
   // Outside the lock: the slot may pass to another execution, whose own
   // callback then runs on this thread.
   if (release_slot) context_.admission.Release();
+  context_.metrics.SetAdmission(context_.admission.running(),
+                                context_.admission.queued());
   {
     absl::MutexLock lock(&mutex_);
     if (rpc_done_ || finish_called_ || writing_) return;
@@ -484,6 +501,12 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
                      finished.exit_code());
   // The closing records are committed before `finished` is sent, so a
   // client that saw `finished` knows the trail is on disk.
+  context_.metrics.ExecutionFinished(request_.runtime(), finished,
+                                     absl::Now() - created_at_);
+  if (running_in_sandbox_) {
+    running_in_sandbox_ = false;
+    context_.metrics.SandboxInUse(request_.runtime(), -1);
+  }
   std::vector<forge::exec::v1::AuditRecord> records =
       ClosingRecords(who_, finished);
   auto send_finished = [finished](Execution& self) {
@@ -530,6 +553,10 @@ absl::Status Execution::AppendAuditLocked(forge::exec::v1::AuditRecord record,
 void Execution::MaybeRunLocked() {
   if (!start_recorded_ || !pending_run_ || !sandbox_ || cancelled_ || rpc_done_)
     return;
+  context_.metrics.ExecutionStarted(request_.runtime(), queued_,
+                                    sandbox_ready_at_ - admitted_at_);
+  context_.metrics.SandboxInUse(request_.runtime(), +1);
+  running_in_sandbox_ = true;
   PendingRun run = std::move(*pending_run_);
   pending_run_.reset();
   QueuedEvent started;

@@ -146,6 +146,9 @@ class Execution : public PipeListener,
   };
   std::optional<PendingRun> pending_run_ ABSL_GUARDED_BY(mutex_);
   bool start_recorded_ ABSL_GUARDED_BY(mutex_) = false;
+  bool running_in_sandbox_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::Time admitted_at_ ABSL_GUARDED_BY(mutex_);
+  absl::Time sandbox_ready_at_ ABSL_GUARDED_BY(mutex_);
   bool cancelled_for_audit_ ABSL_GUARDED_BY(mutex_) = false;
   std::optional<sandbox::SandboxResult> result_ ABSL_GUARDED_BY(mutex_);
   StreamState streams_[2] ABSL_GUARDED_BY(mutex_);

@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -32,6 +33,7 @@
 #include "server/embedded_config.h"
 #include "server/execution_service.h"
 #include "server/logging.h"
+#include "server/metrics.h"
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
 #include "server/privacy_secret_scanner.h"
@@ -41,8 +43,8 @@ ABSL_FLAG(std::string, config, "",
           "Server config (textproto); default: the embedded config");
 ABSL_FLAG(std::string, listen, "",
           "gRPC listen address host:port (port 0 picks a free port)");
-ABSL_FLAG(std::string, metrics_listen, "",
-          "Prometheus listen address host:port");
+ABSL_FLAG(std::string, metrics_listen, "(config)",
+          "Prometheus listen address host:port; empty disables metrics");
 ABSL_FLAG(std::string, log_level, "",
           "trace, debug, info, warn, error, critical or off");
 
@@ -103,7 +105,7 @@ int Run(int argc, char** argv) {
   ServerConfig config = std::move(*loaded);
   if (!absl::GetFlag(FLAGS_listen).empty())
     config.set_listen(absl::GetFlag(FLAGS_listen));
-  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+  if (absl::GetFlag(FLAGS_metrics_listen) != "(config)") {
     config.set_metrics_listen(absl::GetFlag(FLAGS_metrics_listen));
   }
   if (!absl::GetFlag(FLAGS_log_level).empty())
@@ -158,9 +160,31 @@ int Run(int argc, char** argv) {
   if (!assessor.ok()) return Fail("CARS policy", assessor.status());
   log->info("event=cars_ready rules={} policy_version={}", rules->rules_size(),
             (*assessor)->policy_version());
+  std::vector<std::string> runtime_names;
+  for (const RuntimeInfo& runtime : (*runtimes)->runtimes()) {
+    runtime_names.push_back(runtime.config.name());
+  }
+  ServerMetrics metrics(runtime_names, config.admission().max_concurrent());
+  metrics.SeedTypes((*redactor)->type_names(),
+                    {"ptrace", "mount", "unshare", "setns", "bpf",
+                     "perf_event_open", "keyctl", "socket", "personality"});
+  if (!config.metrics_listen().empty()) {
+    if (absl::Status exposed = metrics.StartExposer(config.metrics_listen());
+        !exposed.ok()) {
+      return Fail("metrics", exposed);
+    }
+    log->info("event=metrics_listening address={}", config.metrics_listen());
+  }
   absl::StatusOr<audit::AuditLogOptions> audit_options =
       audit::AuditLogOptions::FromConfig(config.audit());
   if (!audit_options.ok()) return Fail("audit", audit_options.status());
+  audit_options->observer = &metrics;
+  std::error_code fs_error;
+  const std::string key_path =
+      audit::AuditLogOptions::SigningKeyPath(config.audit());
+  // The key usually lives in the log directory, which may not exist yet.
+  std::filesystem::create_directories(key_path.substr(0, key_path.rfind('/')),
+                                      fs_error);
   absl::StatusOr<Ed25519PrivateKey> signing_key =
       Ed25519PrivateKey::LoadOrGenerate(
           audit::AuditLogOptions::SigningKeyPath(config.audit()));
@@ -178,9 +202,11 @@ int Run(int argc, char** argv) {
   Admission admission(config.admission().max_concurrent(),
                       config.admission().max_queued());
 
-  ServiceContext context{config,     **runtimes,  **launcher,
-                         **pump,     admission,   **assessor,
-                         **redactor, **audit_log, ComponentLogger("execution")};
+  ServiceContext context{config,     **runtimes,
+                         **launcher, **pump,
+                         admission,  **assessor,
+                         **redactor, **audit_log,
+                         metrics,    ComponentLogger("execution")};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -11,6 +11,7 @@
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
 #include "server/audit/audit_log.h"
+#include "server/metrics.h"
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
 #include "server/runtime_registry.h"
@@ -27,6 +28,7 @@ struct ServiceContext {
   const cars::Assessor& assessor;
   const privacy::Redactor& redactor;
   audit::AuditLog& audit;
+  ServerMetrics& metrics;
   std::shared_ptr<spdlog::logger> log;
 };
 

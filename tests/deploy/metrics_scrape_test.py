@@ -92,7 +92,7 @@ class MetricsScrapeTest(unittest.TestCase):
 
         cli = os.path.join(BUILD, "client", "forge-exec")
         for name, code, extra in (("ok.py", "print('metrics')\n", []),
-                                  ("spin.sh", "while :; do :; done\n", ["--timeout", "300ms"])):
+                                  ("spin.sh", "sleep 5\n", ["--timeout", "300ms"])):
             path = os.path.join(cls.work, name)
             with open(path, "w") as out:
                 out.write(code)
