@@ -3,12 +3,10 @@
 #include <dirent.h>
 #include <grp.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -20,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "forge/exec/v1/config.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 
@@ -225,29 +222,16 @@ void BenignExecution::ExpectExactOutput() {
 }
 
 ServerProcess* HostileProgramTest::server_ = nullptr;
-std::string* HostileProgramTest::audit_dir_ = nullptr;
 
 void HostileProgramTest::StartServer(const std::string& config) {
   if (::geteuid() != 0) return;
   // ServerProcess relaxes the CARS gate (no level blocks or waits for an
   // approval): CARS is a gate, not the boundary, and every hostile program
   // must reach the sandbox.
-  std::string overlay = config;
-  // The audit trail goes to a directory of the suite's own, made before
-  // the server starts (which needs it to exist for its signing key).
-  if (forge::exec::v1::ServerConfig::descriptor()->FindFieldByName("audit") !=
-      nullptr) {
-    char dir_template[] = "/tmp/forge-security-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir_template), nullptr);
-    audit_dir_ = new std::string(dir_template);
-    ASSERT_EQ(::mkdir((*audit_dir_ + "/audit").c_str(), 0700), 0);
-    overlay =
-        absl::StrCat("audit { dir: \"", *audit_dir_, "/audit\" }\n", overlay);
-  }
   // Several suites' servers run at once: none may claim the fixed default
   // metrics port (an empty metrics_listen in the config overlay does not
   // override the default, the flag does).
-  auto server = ServerProcess::Start(overlay, {"--metrics_listen="});
+  auto server = ServerProcess::Start(config, {"--metrics_listen="});
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = server->release();
 }
@@ -255,12 +239,6 @@ void HostileProgramTest::StartServer(const std::string& config) {
 void HostileProgramTest::StopServer() {
   delete server_;
   server_ = nullptr;
-  if (audit_dir_ != nullptr) {
-    std::error_code ignored;
-    std::filesystem::remove_all(*audit_dir_, ignored);
-    delete audit_dir_;
-    audit_dir_ = nullptr;
-  }
 }
 
 void HostileProgramTest::SetUp() {

@@ -122,7 +122,6 @@ class HostileProgramTest : public ::testing::Test {
                             const std::string& protection);
 
   static ServerProcess* server_;
-  static std::string* audit_dir_;  // owned; removed by StopServer()
   std::unique_ptr<forge::exec::v1::ExecutionService::Stub> stub_;
 };
 
