@@ -62,7 +62,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   }
   std::ofstream(config_path) << overlay << config_text;
   const std::string binary = BuildDir() + "/server/forge-execd";
-  std::vector<std::string> args = {binary, "--config", config_path};
+  // The flag, not the file: an empty string in a config overlay cannot
+  // override the default (proto3 merge), and parallel test servers must not
+  // share the default metrics port.
+  std::vector<std::string> args = {binary, "--config", config_path, "--metrics_listen="};
   for (const std::string& flag : extra_flags) args.push_back(flag);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
