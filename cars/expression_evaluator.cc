@@ -129,8 +129,8 @@ FoldedValue ExpressionEvaluator::Unary(int& i, int end, int depth,
       if (op == "-" && v.IsNumber())
         return FoldedValue::Number(-v.number, v.flags);
       if (op == "~" && v.IsNumber()) {
-        return FoldedValue::Number(
-            static_cast<double>(~static_cast<int64_t>(v.number)), v.flags);
+        return FoldedValue::Number(static_cast<double>(~ClampToInt64(v.number)),
+                                   v.flags);
       }
       if (op == "await" || op == "new" || op == "..." || op == "+" ||
           op == "*") {

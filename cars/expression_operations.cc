@@ -96,8 +96,8 @@ FoldedValue ExpressionEvaluator::Subscript(const FoldedValue& base, int open,
       const FoldedValue a = part_value(0);
       const FoldedValue b = part_value(1);
       const int64_t n = static_cast<int64_t>(base.str.size());
-      int64_t from = a.IsNumber() ? static_cast<int64_t>(a.number) : 0;
-      int64_t to = b.IsNumber() ? static_cast<int64_t>(b.number) : n;
+      int64_t from = a.IsNumber() ? ClampToInt64(a.number) : 0;
+      int64_t to = b.IsNumber() ? ClampToInt64(b.number) : n;
       if (from < 0) from += n;
       if (to < 0) to += n;
       from = std::clamp<int64_t>(from, 0, n);
@@ -120,7 +120,7 @@ FoldedValue ExpressionEvaluator::Subscript(const FoldedValue& base, int open,
   if (index.IsNumber() && (base.IsString() || base.IsList())) {
     const int64_t n = static_cast<int64_t>(base.IsString() ? base.str.size()
                                                            : base.items.size());
-    int64_t at = static_cast<int64_t>(index.number);
+    int64_t at = ClampToInt64(index.number);
     if (at < 0) at += n;
     if (at < 0 || at >= n) return FoldedValue::Unknown(provenance);
     if (base.IsString())
@@ -139,8 +139,8 @@ FoldedValue ExpressionEvaluator::Combine(const std::string& op, FoldedValue a,
   if (a.IsNumber() && b.IsNumber()) {
     const double x = a.number;
     const double y = b.number;
-    const auto ix = static_cast<int64_t>(x);
-    const auto iy = static_cast<int64_t>(y);
+    const int64_t ix = ClampToInt64(x);
+    const int64_t iy = ClampToInt64(y);
     double r;
     if (op == "+")
       r = x + y;

@@ -306,9 +306,11 @@ bool FoldBuiltins::Call(ExpressionEvaluator& ev, const std::string& chain,
       if (builtin == Builtin::kInt && args.size() > 1 && v.IsString()) {
         const FoldedValue base = arg(1);
         char* end = nullptr;
-        const long long n =
-            std::strtoll(v.str.c_str(), &end,
-                         base.IsNumber() ? static_cast<int>(base.number) : 10);
+        const long long n = std::strtoll(
+            v.str.c_str(), &end,
+            base.IsNumber() && base.number >= 2 && base.number <= 36
+                ? static_cast<int>(base.number)
+                : 10);
         *out = (end != nullptr && *end == '\0')
                    ? FoldedValue::Number(static_cast<double>(n), v.flags)
                    : FoldedValue::Unknown(v.flags);

@@ -73,9 +73,10 @@ bool FoldBuiltins::Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
   if (receiver.IsNumber()) {
     if (name != "toString") return false;
     const FoldedValue radix = arg(0);
-    int base = radix.IsNumber() ? static_cast<int>(radix.number) : 10;
-    if (base < 2 || base > 36 || receiver.number < 0 || receiver.number > 1e15)
-      return false;
+    int base = radix.IsNumber() && radix.number >= 2 && radix.number <= 36
+                   ? static_cast<int>(radix.number)
+                   : 10;
+    if (!(receiver.number >= 0 && receiver.number <= 1e15)) return false;
     auto n = static_cast<uint64_t>(receiver.number);
     std::string digits;
     do {
@@ -249,8 +250,8 @@ bool FoldBuiltins::Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
     *out = FoldedValue::String(std::move(result), flags);
   } else if (name == "charAt" || name == "at") {
     const FoldedValue at = arg(0);
-    if (!at.IsNumber() || at.number < 0 ||
-        at.number >= static_cast<double>(s.size()))
+    if (!at.IsNumber() ||
+        !(at.number >= 0 && at.number < static_cast<double>(s.size())))
       return false;
     *out =
         FoldedValue::String(std::string(1, s[static_cast<size_t>(at.number)]),
@@ -258,17 +259,25 @@ bool FoldBuiltins::Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
   } else if (name == "charCodeAt" || name == "codePointAt") {
     const FoldedValue at = arg(0);
     const size_t n =
-        at.IsNumber() ? static_cast<size_t>(std::max(0.0, at.number)) : 0;
+        at.IsNumber()
+            ? static_cast<size_t>(std::max<int64_t>(0, ClampToInt64(at.number)))
+            : 0;
     if (n >= s.size()) return false;
     *out = FoldedValue::Number(static_cast<unsigned char>(s[n]), flags);
   } else if (name == "slice" || name == "substring" || name == "substr") {
     const FoldedValue a = arg(0);
     const FoldedValue b = arg(1);
     const auto size = static_cast<int64_t>(s.size());
-    int64_t from = a.IsNumber() ? static_cast<int64_t>(a.number) : 0;
-    int64_t to = b.IsNumber() ? static_cast<int64_t>(b.number) : size;
+    // Bounds beyond ±size slice the same as ±size; clamping first keeps
+    // the arithmetic below from overflowing.
+    int64_t from =
+        a.IsNumber() ? std::clamp<int64_t>(ClampToInt64(a.number), -size, size)
+                     : 0;
+    int64_t to = b.IsNumber()
+                     ? std::clamp<int64_t>(ClampToInt64(b.number), -size, size)
+                     : size;
     if (name == "substr" && b.IsNumber())
-      to = from + static_cast<int64_t>(b.number);
+      to = (from < 0 ? from + size : from) + std::max<int64_t>(to, 0);
     if (from < 0) from = name == "substring" ? 0 : from + size;
     if (to < 0) to = name == "substring" ? 0 : to + size;
     from = std::clamp<int64_t>(from, 0, size);

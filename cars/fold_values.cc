@@ -26,7 +26,7 @@ std::string Text(const FoldedValue& v, uint32_t* flags) {
 
 std::string CodePointString(double n) {
   std::string out;
-  if (n < 0 || n > 0x10FFFF) return out;
+  if (!(n >= 0 && n <= 0x10FFFF)) return out;
   if (n < 0x80) {
     out.push_back(static_cast<char>(n));
   } else {

@@ -6,6 +6,7 @@
 #define FORGE_CARS_FOLDED_VALUE_H_
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,15 @@ inline constexpr uint32_t kFoldUnknownName = 1 << 9;
 // Flags that say a value was hidden from the reader on purpose.
 inline constexpr uint32_t kFoldHiddenMask =
     kFoldObfuscated | kFoldDecoded | kFoldOpaqueDecoder | kFoldDisguisedName;
+
+// A folded number as an integer: clamped to int64's range, NaN as 0 (the
+// folder evaluates untrusted arithmetic; a plain cast would be undefined).
+inline int64_t ClampToInt64(double d) {
+  if (!(d == d)) return 0;
+  if (d >= 9.2e18) return INT64_MAX;
+  if (d <= -9.2e18) return INT64_MIN;
+  return static_cast<int64_t>(d);
+}
 
 struct FoldedValue {
   enum class Kind : uint8_t {

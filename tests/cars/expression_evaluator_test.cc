@@ -138,6 +138,19 @@ TEST(ExpressionEvaluatorTest, NumbersForAllocationSizes) {
   EXPECT_DOUBLE_EQ(FoldPython("1 << 30").number, 1073741824.0);
 }
 
+TEST(ExpressionEvaluatorTest, HugeAndInvalidNumbersStayDefined) {
+  // Out-of-range integer conversions were undefined behaviour (found by
+  // fuzzing); they now clamp.
+  EXPECT_TRUE(FoldPython("10 ** 300 % 7 | 3").IsNumber());
+  EXPECT_TRUE(FoldPython("~(10 ** 300)").IsNumber());
+  EXPECT_FALSE(FoldPython("'abc'[10 ** 300]").IsString());
+  EXPECT_EQ(FoldPython("'abc'[-10 ** 300:10 ** 300]").str, "abc");
+  EXPECT_EQ(FoldJs("'abc'.substr(1, 1e300)").str, "bc");
+  EXPECT_FALSE(
+      FoldJs("'abc'.charAt(1e308 * 10 - 1e308 * 10)").IsString());  // NaN
+  EXPECT_EQ(FoldPython("chr(10 ** 300)").str, "");
+}
+
 TEST(ExpressionEvaluatorTest, BudgetBoundsWork) {
   std::string code = "'a'";
   for (int i = 0; i < 5000; ++i) code += " + 'a'";
