@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # with_server.sh BUILD_DIR COMMAND [ARGS...]
 #
-# Starts forge-execd from BUILD_DIR on a free loopback port (metrics off),
+# Starts forge-execd from BUILD_DIR on a free loopback port (metrics off,
+# audit trail in a temporary directory),
 # runs COMMAND with FORGE_EXEC_ADDRESS=host:port in its environment, then
 # stops the server with SIGTERM. Exits with COMMAND's status; 77 (the tests'
 # SKIP_RETURN_CODE) when not root, because the sandbox needs root here.
@@ -31,8 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'listen: "127.0.0.1:0"\nmetrics_listen: ""\n' >"$work/config.textproto"
-"$server" --config "$work/config.textproto" >"$work/stdout" 2>"$work/stderr" &
+# The metrics listener is disabled with the flag: an empty config field cannot
+# override the embedded default, and parallel tests must not share port 9464.
+printf 'listen: "127.0.0.1:0"\naudit { dir: "%s/audit" }\n' "$work" >"$work/config.textproto"
+"$server" --config "$work/config.textproto" --metrics_listen= >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 
 address=""
