@@ -82,9 +82,11 @@ absl::Status MakePipe(UniqueFd& read_end, UniqueFd& write_end) {
 }  // namespace
 
 Execution::Execution(ServiceContext& context, EventSink* sink,
+                     auth::Caller caller,
                      forge::exec::v1::ExecuteRequest request)
     : context_(context),
       sink_(sink),
+      caller_(std::move(caller)),
       request_(std::move(request)),
       id_(NewId("ex_")),
       created_at_(absl::Now()) {}
@@ -104,7 +106,7 @@ void Execution::Start() {
   if (!job.ok()) return FinishEarly(ToGrpcStatus(job.status()));
   job_ = std::move(*job);
   limits_ = ResolveLimits(request_.limits(), context_.config);
-  redaction_options_ = context_.redactor.OptionsForTenant(/*tenant=*/"");
+  redaction_options_ = context_.redactor.OptionsForTenant(caller_.tenant);
   std::vector<std::string> classified;
   for (const auto& file : request_.files()) {
     if (file.classification() == forge::exec::v1::CLASSIFICATION_CONFIDENTIAL ||
@@ -113,11 +115,11 @@ void Execution::Start() {
     }
   }
   if (!classified.empty() &&
-      context_.redactor.ClassifiedEnabledFor(/*tenant=*/"")) {
+      context_.redactor.ClassifiedEnabledFor(caller_.tenant)) {
     redaction_options_.classified = privacy::ClassifiedIndex::Build(classified);
   }
-  absl::StatusOr<cars::Assessment> assessed =
-      context_.assessor.Assess(cars::InputFromRequest(request_, /*tenant=*/""));
+  absl::StatusOr<cars::Assessment> assessed = context_.assessor.Assess(
+      cars::InputFromRequest(request_, caller_.tenant));
   if (!assessed.ok()) return FinishEarly(ToGrpcStatus(assessed.status()));
   const forge::exec::v1::PolicyAction action = assessed->action;
   context_.metrics.Assessed(assessed->assessment.level(), action);
@@ -134,8 +136,8 @@ void Execution::Start() {
     return FinishEarly(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                     std::string(audit.message())));
   }
-  who_ = ExecutionIdentity{id_, request_.session_id(), /*tenant=*/"",
-                           /*principal=*/""};
+  who_ = ExecutionIdentity{id_, request_.session_id(), caller_.tenant,
+                           caller_.principal};
   const bool gated = action == forge::exec::v1::POLICY_ACTION_BLOCK ||
                      action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL;
   if (!gated) {

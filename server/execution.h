@@ -22,6 +22,7 @@
 #include "forge/exec/v1/execution.pb.h"
 #include "grpcpp/support/status.h"
 #include "sandbox/launcher_client.h"
+#include "server/auth/caller.h"
 #include "server/execution_records.h"
 #include "server/output_pump.h"
 #include "server/request_validation.h"
@@ -42,7 +43,7 @@ class Execution : public PipeListener,
                   public std::enable_shared_from_this<Execution> {
  public:
   // `sink` must stay valid until OnRpcDone() is called.
-  Execution(ServiceContext& context, EventSink* sink,
+  Execution(ServiceContext& context, EventSink* sink, auth::Caller caller,
             forge::exec::v1::ExecuteRequest request);
   ~Execution() override;
 
@@ -114,6 +115,7 @@ class Execution : public PipeListener,
 
   ServiceContext& context_;
   EventSink* const sink_;
+  const auth::Caller caller_;
   const forge::exec::v1::ExecuteRequest request_;
   const std::string id_;
   const absl::Time created_at_;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "common/fmt_absl.h"
 #include "server/execution.h"
 #include "server/grpc_status.h"
 #include "server/request_validation.h"
@@ -17,6 +19,14 @@ grpc::ServerUnaryReactor* Unimplemented(grpc::CallbackServerContext* call,
   return reactor;
 }
 
+// An Execute call refused before it starts (draining, unauthenticated).
+class RefusedExecute final
+    : public grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent> {
+ public:
+  explicit RefusedExecute(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
 // Adapts one Execute call to an Execution. Deletes itself in OnDone.
@@ -24,11 +34,11 @@ class ExecutionService::ExecuteReactor final
     : public grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>,
       public EventSink {
  public:
-  ExecuteReactor(ExecutionService& service,
+  ExecuteReactor(ExecutionService& service, auth::Caller caller,
                  const forge::exec::v1::ExecuteRequest& request)
       : service_(service),
-        execution_(
-            std::make_shared<Execution>(service.context_, this, request)) {
+        execution_(std::make_shared<Execution>(service.context_, this,
+                                               std::move(caller), request)) {
     service_.CallStarted();
     execution_->Start();
   }
@@ -53,28 +63,50 @@ class ExecutionService::ExecuteReactor final
 };
 
 grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>*
-ExecutionService::Execute(grpc::CallbackServerContext* /*call*/,
+ExecutionService::Execute(grpc::CallbackServerContext* call,
                           const forge::exec::v1::ExecuteRequest* request) {
   if (draining_.load()) {
-    class Refusal
-        : public grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent> {
-     public:
-      Refusal() {
-        Finish(grpc::Status(
-            grpc::StatusCode::UNAVAILABLE,
-            "server is draining for shutdown; retry on another replica"));
-      }
-      void OnDone() override { delete this; }
-    };
-    return new Refusal();
+    return new RefusedExecute(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "server is draining for shutdown; retry on another replica"));
   }
-  return new ExecuteReactor(*this, *request);
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kExecutor, "Execute");
+  if (!caller.ok()) return new RefusedExecute(ToGrpcStatus(caller.status()));
+  return new ExecuteReactor(*this, std::move(*caller), *request);
+}
+
+absl::StatusOr<auth::Caller> ExecutionService::Authorize(
+    const grpc::CallbackServerContext& call, auth::Role role,
+    absl::string_view rpc) const {
+  absl::StatusOr<auth::Caller> caller =
+      context_.authenticator.Authenticate(call);
+  if (!caller.ok()) {
+    context_.log->info("event=unauthenticated rpc={} peer={} reason=\"{}\"",
+                       rpc, call.peer(), caller.status().message());
+    return caller.status();
+  }
+  if (!caller->Has(role)) {
+    context_.log->info(
+        "event=permission_denied rpc={} tenant={} principal={} needs={}", rpc,
+        caller->tenant, caller->principal, auth::RoleName(role));
+    return absl::PermissionDeniedError(
+        absl::StrCat(rpc, " needs the ", auth::RoleName(role), " role"));
+  }
+  return caller;
 }
 
 grpc::ServerUnaryReactor* ExecutionService::ListRuntimes(
     grpc::CallbackServerContext* call,
     const forge::exec::v1::ListRuntimesRequest* /*request*/,
     forge::exec::v1::ListRuntimesResponse* response) {
+  if (absl::StatusOr<auth::Caller> caller =
+          Authorize(*call, auth::Role::kExecutor, "ListRuntimes");
+      !caller.ok()) {
+    grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   for (const RuntimeInfo& info : context_.runtimes.runtimes()) {
     forge::exec::v1::Runtime* runtime = response->add_runtimes();
     runtime->set_name(info.config.name());
@@ -95,6 +127,12 @@ grpc::ServerUnaryReactor* ExecutionService::Assess(
     const forge::exec::v1::AssessRequest* request,
     forge::exec::v1::RiskAssessment* response) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kExecutor, "Assess");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   // The same checks as Execute for the fields the two share.
   forge::exec::v1::ExecuteRequest as_execute;
   as_execute.set_runtime(request->runtime());
@@ -106,8 +144,8 @@ grpc::ServerUnaryReactor* ExecutionService::Assess(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  absl::StatusOr<cars::Assessment> assessed =
-      context_.assessor.Assess(cars::InputFromRequest(*request, /*tenant=*/""));
+  absl::StatusOr<cars::Assessment> assessed = context_.assessor.Assess(
+      cars::InputFromRequest(*request, caller->tenant));
   if (!assessed.ok()) {
     reactor->Finish(ToGrpcStatus(assessed.status()));
     return reactor;
@@ -136,6 +174,12 @@ grpc::ServerUnaryReactor* ExecutionService::GetEvidence(
     const forge::exec::v1::GetEvidenceRequest* request,
     forge::exec::v1::EvidencePack* response) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kAuditor, "GetEvidence");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   if (request->execution_id().empty()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  "execution_id: required"));
@@ -144,9 +188,9 @@ grpc::ServerUnaryReactor* ExecutionService::GetEvidence(
   // Evidence reads log files and may wait for a head signature (an fsync):
   // off gRPC's threads.
   std::thread([this, reactor, execution_id = request->execution_id(),
-               response] {
+               tenant = caller->tenant, response] {
     absl::StatusOr<forge::exec::v1::EvidencePack> pack =
-        context_.audit.Evidence(execution_id, /*tenant=*/"");
+        context_.audit.Evidence(execution_id, tenant);
     if (pack.ok()) *response = std::move(*pack);
     reactor->Finish(ToGrpcStatus(pack.status()));
   }).detach();

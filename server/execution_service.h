@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "forge/exec/v1/execution.grpc.pb.h"
+#include "server/auth/caller.h"
 #include "server/service_context.h"
 
 namespace forge::server {
@@ -53,6 +54,11 @@ class ExecutionService final
 
  private:
   class ExecuteReactor;
+  // The caller of `call` if it holds `role`; UNAUTHENTICATED or
+  // PERMISSION_DENIED (naming `rpc` and the role) otherwise. Logged.
+  absl::StatusOr<auth::Caller> Authorize(
+      const grpc::CallbackServerContext& call, auth::Role role,
+      absl::string_view rpc) const;
   void CallStarted();
   void CallEnded();
 

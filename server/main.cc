@@ -29,6 +29,7 @@
 #include "server/admission.h"
 #include "server/audit/audit_log.h"
 #include "server/audit/audit_options.h"
+#include "server/auth/authenticator.h"
 #include "server/config.h"
 #include "server/embedded_config.h"
 #include "server/execution_service.h"
@@ -112,6 +113,9 @@ int Run(int argc, char** argv) {
     config.set_log_level(absl::GetFlag(FLAGS_log_level));
   if (absl::Status valid = ValidateConfig(config); !valid.ok())
     return Fail("configuration", valid);
+  absl::StatusOr<std::unique_ptr<auth::Authenticator>> authenticator =
+      auth::AuthenticatorFromConfig(config);
+  if (!authenticator.ok()) return Fail("auth", authenticator.status());
   if (absl::Status logging =
           ConfigureLogging(config.log_level(), config.log_format());
       !logging.ok()) {
@@ -202,11 +206,17 @@ int Run(int argc, char** argv) {
   Admission admission(config.admission().max_concurrent(),
                       config.admission().max_queued());
 
-  ServiceContext context{config,     **runtimes,
-                         **launcher, **pump,
-                         admission,  **assessor,
-                         **redactor, **audit_log,
-                         metrics,    ComponentLogger("execution")};
+  ServiceContext context{config,
+                         **authenticator,
+                         **runtimes,
+                         **launcher,
+                         **pump,
+                         admission,
+                         **assessor,
+                         **redactor,
+                         **audit_log,
+                         metrics,
+                         ComponentLogger("execution")};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -11,6 +11,7 @@
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
 #include "server/audit/audit_log.h"
+#include "server/auth/authenticator.h"
 #include "server/metrics.h"
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
@@ -21,6 +22,7 @@ namespace forge::server {
 
 struct ServiceContext {
   const forge::exec::v1::ServerConfig& config;
+  const auth::Authenticator& authenticator;
   const RuntimeRegistry& runtimes;
   sandbox::LauncherClient& launcher;
   OutputPump& pump;

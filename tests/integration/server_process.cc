@@ -151,12 +151,23 @@ uint64_t ServerProcess::RssBytes() const {
 
 std::string ServerProcess::Log() const { return ReadFile(dir_ + "/stderr"); }
 
+void SetIdentity(grpc::ClientContext& context, const TestIdentity& identity) {
+  if (!identity.tenant.empty())
+    context.AddMetadata("x-forge-tenant", identity.tenant);
+  if (!identity.principal.empty())
+    context.AddMetadata("x-forge-principal", identity.principal);
+  if (!identity.roles.empty())
+    context.AddMetadata("x-forge-roles", identity.roles);
+}
+
 CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
                         const forge::exec::v1::ExecuteRequest& request,
-                        absl::Duration deadline) {
+                        absl::Duration deadline,
+                        const TestIdentity* identity) {
   CollectedEvents collected;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  if (identity != nullptr) SetIdentity(context, *identity);
   auto reader = stub.Execute(&context, request);
   forge::exec::v1::ExecuteEvent event;
   while (reader->Read(&event)) {

@@ -61,10 +61,21 @@ struct CollectedEvents {
   grpc::Status status;
 };
 
-// Runs one Execute call to completion.
+// Who a test call claims to be, sent as the metadata a server with
+// auth.identity_from_metadata reads (tests only).
+struct TestIdentity {
+  std::string tenant;
+  std::string principal;
+  std::string roles;  // comma-separated, e.g. "executor,auditor"
+};
+// Adds `identity`'s metadata to `context`.
+void SetIdentity(grpc::ClientContext& context, const TestIdentity& identity);
+
+// Runs one Execute call to completion, as `identity` when it is given.
 CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
                         const forge::exec::v1::ExecuteRequest& request,
-                        absl::Duration deadline = absl::Seconds(60));
+                        absl::Duration deadline = absl::Seconds(60),
+                        const TestIdentity* identity = nullptr);
 
 forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
                                         const std::string& code);
