@@ -2,11 +2,15 @@
 #   make run    install what is missing, build, start forge-execd on 127.0.0.1:50051
 #   make test   install what is missing, build, run every test
 # Others: make build, make bench, make fuzz, make format, make clean.
+# make test ends with a short fuzzing run (FUZZ_TEST_SECONDS per fuzzer);
+# make fuzz runs each fuzzer for FUZZ_SECONDS.
 
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 RUN_ARGS ?=
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps build run test bench fuzz format clean
 
@@ -27,6 +31,10 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+	scripts/run-fuzzers --seconds $(FUZZ_TEST_SECONDS)
+
+fuzz: deps
+	scripts/run-fuzzers --seconds $(FUZZ_SECONDS)
 
 bench: build
 	cd $(BUILD_DIR) && FORGE_BUILD_DIR=$(abspath $(BUILD_DIR)) ./tests/bench/execute_bench $(BENCH_ARGS)
