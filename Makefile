@@ -1,7 +1,7 @@
 # forge-exec — the two commands a newcomer needs:
 #   make run    install what is missing, build, start forge-execd on 127.0.0.1:50051
 #   make test   install what is missing, build, run every test
-# Others: make build, make bench, make fuzz, make format, make clean.
+# Others: make build, make bench, make fuzz, make image, make format, make clean.
 # make test ends with a short fuzzing run (FUZZ_TEST_SECONDS per fuzzer);
 # make fuzz runs each fuzzer for FUZZ_SECONDS.
 
@@ -12,7 +12,7 @@ RUN_ARGS ?=
 FUZZ_SECONDS ?= 300
 FUZZ_TEST_SECONDS ?= 30
 
-.PHONY: all deps build run test bench fuzz format clean
+.PHONY: all deps build run test bench fuzz image format clean
 
 all: build
 
@@ -41,6 +41,20 @@ bench: build
 	cd $(BUILD_DIR) && ./tests/bench/privacy_bench
 	cd $(BUILD_DIR) && ./tests/bench/cars_bench
 	cd $(BUILD_DIR) && ./tests/bench/audit_bench --seconds 3
+
+# Builds the container image when a container engine answers; otherwise
+# says so and checks the Dockerfile's inputs exist (tests/deploy).
+IMAGE ?= forge-exec:latest
+image:
+	@if docker info >/dev/null 2>&1; then \
+	  docker build -t $(IMAGE) . ; \
+	elif podman info >/dev/null 2>&1; then \
+	  podman build -t $(IMAGE) . ; \
+	else \
+	  echo "make image: no container engine answers (docker info / podman info failed);" \
+	       "checking the Dockerfile instead"; \
+	  /usr/bin/python3 tests/deploy/dockerfile_test.py $(CURDIR); \
+	fi
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
