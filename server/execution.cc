@@ -310,6 +310,7 @@ void Execution::OnPipeData(int stream, absl::string_view data) {
     const bool over = state.bytes_read + data.size() > cap;
     if (over) data = data.substr(0, cap - state.bytes_read);
     state.bytes_read += data.size();
+    state.value_start_held = false;
     std::string redacted;
     state.redaction->Feed(data, &redacted);
     if (over) {
@@ -344,8 +345,16 @@ void Execution::OnPipeIdle(int stream) {
     absl::MutexLock lock(&mutex_);
     StreamState& state = streams_[stream];
     if (!state.open || state.redaction->held_bytes() == 0) return;
+    // Two stages: first everything but a possible value start at the end;
+    // that fragment only after value_start_hold more without output.
     std::string released;
-    state.redaction->ReleaseHeld(&released);
+    state.redaction->ReleaseHeld(&released,
+                                 /*hold_value_start=*/!state.value_start_held);
+    state.value_start_held = state.redaction->held_bytes() > 0;
+    if (state.value_start_held) {
+      context_.pump.ScheduleIdle(
+          state.handle, absl::Now() + context_.redactor.value_start_hold());
+    }
     if (!released.empty())
       EnqueueOutput(stream, std::move(released), /*rearm=*/false);
   }

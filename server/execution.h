@@ -70,6 +70,9 @@ class Execution : public PipeListener,
     uint64_t bytes_read = 0;  // program bytes, before redaction
     uint64_t offset = 0;      // bytes sent in output events
     bool truncated = false;
+    // An idle release kept a possible value start held; the next idle
+    // deadline releases it for good.
+    bool value_start_held = false;
     std::unique_ptr<privacy::RedactionStream> redaction;
   };
   struct QueuedEvent {

@@ -1,6 +1,7 @@
 #include "server/output_pump.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -67,7 +68,12 @@ void OutputPump::CancelIdle(uint64_t handle) {
 }
 
 void OutputPump::FireIdle() {
-  std::vector<std::pair<int, std::shared_ptr<PipeListener>>> due;
+  struct Due {
+    std::shared_ptr<UniqueFd> fd;
+    int tag;
+    std::shared_ptr<PipeListener> listener;
+  };
+  std::vector<Due> due;
   {
     absl::MutexLock lock(&mutex_);
     const absl::Time now = absl::Now();
@@ -76,13 +82,20 @@ void OutputPump::FireIdle() {
     for (auto& [handle, pipe] : pipes_) {
       if (pipe.idle_at <= now) {
         pipe.idle_at = absl::InfiniteFuture();
-        due.emplace_back(pipe.tag, pipe.listener);
+        due.push_back(Due{pipe.fd, pipe.tag, pipe.listener});
       } else if (pipe.idle_at < next_idle_) {
         next_idle_ = pipe.idle_at;
       }
     }
   }
-  for (auto& [tag, listener] : due) listener->OnPipeIdle(tag);
+  for (Due& pipe : due) {
+    // A pipe with bytes (or its end) still unread has not gone quiet: its
+    // output waits on us (a write in flight keeps it disarmed), not on the
+    // program. Its next read decides again.
+    pollfd readable{pipe.fd->get(), POLLIN, 0};
+    if (::poll(&readable, 1, 0) > 0) continue;
+    pipe.listener->OnPipeIdle(pipe.tag);
+  }
 }
 
 absl::StatusOr<uint64_t> OutputPump::Add(

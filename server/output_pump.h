@@ -59,7 +59,10 @@ class OutputPump {
   void Arm(uint64_t handle);
 
   // Calls OnPipeIdle at `when` (replacing an earlier deadline), unless
-  // CancelIdle or Remove comes first.
+  // CancelIdle or Remove comes first — or the pipe then still has bytes or
+  // its end unread (the program did not pause; output waits on the reader),
+  // in which case the deadline is dropped and the listener, which sees those
+  // bytes next, may schedule a new one.
   void ScheduleIdle(uint64_t handle, absl::Time when);
   void CancelIdle(uint64_t handle);
 

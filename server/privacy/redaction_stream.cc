@@ -112,9 +112,14 @@ void RedactionStream::Flush(std::string* out) {
 
 size_t RedactionStream::held_bytes() const { return buf_.size() - pos_; }
 
-void RedactionStream::ReleaseHeld(std::string* out) {
+void RedactionStream::ReleaseHeld(std::string* out, bool hold_value_start) {
   out_ = out;
   if (passthrough_) return;
+  hold_value_start_ = hold_value_start;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{hold_value_start_};
   if (classified_ != nullptr) classified_->ReleaseIdle();
   Process(/*final=*/false);
   // The rest is an unfinished line (which may still end a PEM block and
@@ -279,17 +284,25 @@ void RedactionStream::ProcessRecord(size_t begin, size_t end, RecordEnd kind) {
     pos_ = end;
     return;
   }
-  if (kind == RecordEnd::kIdle && !spans.empty() &&
-      spans.back().end == text.size() && spans.back().end > lb &&
-      spans.back().type != redactor_.rules().classified_type()) {
-    absorbing_ = true;  // the value may go on when output resumes
-  } else if (kind == RecordEnd::kIdle) {
-    Partial partial;
-    if (FindPartialValue(text, lb, &partial)) {
-      spans.push_back(Span{std::max(partial.begin, lb), text.size(),
-                           partial.type, INT_MAX, partial.rule});
-      MergeSpans(&spans);
-      absorbing_ = true;
+  Span value;
+  bool detected = false;
+  if (kind == RecordEnd::kIdle &&
+      ValueAtEnd(text, lb, spans, &value, &detected)) {
+    if (hold_value_start_) {
+      // First stage: release up to the value, keep the value held. A span
+      // that crosses the value's start is released whole.
+      emit_end = std::max(value.begin, lb);
+      for (const Span& s : spans) {
+        if (s.begin < emit_end && s.end > emit_end && s.end < text.size())
+          emit_end = s.end;
+      }
+      while (!spans.empty() && spans.back().end > emit_end) spans.pop_back();
+    } else {
+      if (!detected) {
+        spans.push_back(value);
+        MergeSpans(&spans);
+      }
+      absorbing_ = true;  // the value may go on when output resumes
     }
   }
   EmitText(text, lb, emit_end, spans);
@@ -299,6 +312,24 @@ void RedactionStream::ProcessRecord(size_t begin, size_t end, RecordEnd kind) {
   } else {
     KeepContext(text, emit_end);
   }
+}
+
+bool RedactionStream::ValueAtEnd(absl::string_view text, size_t lb,
+                                 const std::vector<Span>& spans, Span* span,
+                                 bool* detected) const {
+  if (!spans.empty() && spans.back().end == text.size() &&
+      spans.back().end > lb &&
+      spans.back().type != redactor_.rules().classified_type()) {
+    *span = spans.back();
+    *detected = true;
+    return true;
+  }
+  Partial partial;
+  if (!FindPartialValue(text, lb, &partial)) return false;
+  *detected = false;
+  *span = Span{std::max(partial.begin, lb), text.size(), partial.type, INT_MAX,
+               partial.rule};
+  return true;
 }
 
 void RedactionStream::OpenBlock(absl::string_view text, size_t from,

@@ -40,7 +40,12 @@
 // part of the line is kept (up to 256 bytes) as context for matching the
 // rest. Inside a PEM block the rest of the block keeps being dropped.
 // The price: a fragment that only looked like a value start is redacted
-// (and counted) although the finished value would not have been.
+// (and counted) although the finished value would not have been. To keep
+// that price for programs that really paused, the server releases in two
+// stages: ReleaseHeld(out, /*hold_value_start=*/true) after idle_release()
+// releases everything before such a fragment and keeps the fragment held;
+// only after value_start_hold() more without output does ReleaseHeld(out)
+// apply the rule above.
 //
 // Not thread-safe: one caller (the stream's IO loop) at a time. Starts no
 // threads or timers. The Redactor must outlive the stream.
@@ -111,7 +116,13 @@ class RedactionStream {
   // Idle release (see the file comment): appends the held bytes, redacted
   // as if the line ended here, with a value fragment at the end redacted
   // and its continuation dropped when output resumes.
-  void ReleaseHeld(std::string* out);
+  //
+  // With `hold_value_start`, the first stage of a two-stage release: the
+  // bytes before a possible value start at the end are released, the
+  // fragment itself stays held (held_bytes() > 0) — so output that only
+  // paused briefly inside a number or token is never cut. The caller ends
+  // the hold with a plain ReleaseHeld after Redactor::value_start_hold().
+  void ReleaseHeld(std::string* out, bool hold_value_start = false);
 
   // Counts by type since the stream was made.
   RedactionCounts counts() const;
@@ -150,11 +161,20 @@ class RedactionStream {
   void EmitRedaction(size_t text_begin, size_t text_end, TypeId type,
                      uint16_t rule, bool continuation);
   void KeepContext(absl::string_view text, size_t end);
+  // Where a possible value starts at the end of `text` (an idle record whose
+  // new bytes begin at `lb`): sets *span to the detected value touching the
+  // end (*detected = true: it is spans.back()), or to the fragment
+  // FindPartialValue reports (*detected = false). False when the end is not
+  // inside a possible value.
+  bool ValueAtEnd(absl::string_view text, size_t lb,
+                  const std::vector<Span>& spans, Span* span,
+                  bool* detected) const;
   void Commit(size_t buf_end);
 
   const Redactor& redactor_;
   StreamOptions options_;
   bool passthrough_ = false;
+  bool hold_value_start_ = false;  // during ReleaseHeld(out, true)
   std::unique_ptr<ClassifiedScanner> classified_;
   std::vector<SensitiveSpan>* span_sink_;
   std::string* out_ = nullptr;

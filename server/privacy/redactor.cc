@@ -139,6 +139,16 @@ absl::StatusOr<std::unique_ptr<Redactor>> Redactor::Create(
     }
     if (d > absl::ZeroDuration()) r->idle_release_ = d;
   }
+  if (config.has_value_start_hold()) {
+    const absl::Duration d =
+        absl::Seconds(config.value_start_hold().seconds()) +
+        absl::Nanoseconds(config.value_start_hold().nanos());
+    if (d < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "privacy: value_start_hold is negative");
+    }
+    if (d > absl::ZeroDuration()) r->value_start_hold_ = d;
+  }
   return r;
 }
 

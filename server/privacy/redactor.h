@@ -86,6 +86,9 @@ class Redactor {
 
   // How long held output may wait before the caller should ReleaseHeld.
   absl::Duration idle_release() const { return idle_release_; }
+  // After ReleaseHeld(out, /*hold_value_start=*/true) left bytes held, how
+  // long more before the caller should release them with ReleaseHeld(out).
+  absl::Duration value_start_hold() const { return value_start_hold_; }
   const std::string& rules_version() const { return rules_->version(); }
   // Every type name a count may carry.
   const std::vector<std::string>& type_names() const {
@@ -105,6 +108,7 @@ class Redactor {
   absl::flat_hash_map<std::string, RuleMask> tenant_masks_;
   absl::flat_hash_map<std::string, bool> tenant_classified_;
   absl::Duration idle_release_ = absl::Milliseconds(1);
+  absl::Duration value_start_hold_ = absl::Milliseconds(100);
 };
 
 }  // namespace forge::privacy

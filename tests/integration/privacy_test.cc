@@ -3,6 +3,10 @@
 // prints them in pieces, and counts (never values) come back in finished.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -86,6 +90,47 @@ TEST_F(PrivacyTest, AValuePrintedInPiecesIsStillRedacted) {
   EXPECT_THAT(run.stdout_data, Not(HasSubstr("jane.doe@example.com")));
   EXPECT_THAT(run.stdout_data, Not(HasSubstr("example.com")));
   EXPECT_THAT(run.stdout_data, HasSubstr("[REDACTED:"));
+}
+
+TEST_F(PrivacyTest, BenignOutputStaysExactBehindASlowReader) {
+  // 2 MB of numbered lines written as fast as the pipe takes them, read by
+  // a client that pauses between messages: pipe reads end mid-line (often
+  // inside a run of digits) while the previous chunk's write is still in
+  // flight. Only a program that pauses may have a partial line released;
+  // output that merely waits on the reader must arrive byte for byte.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(120));
+  auto reader = stub_->Execute(
+      &context,
+      Request("python",
+              "import sys\n"
+              "sys.stdout.write(''.join('%012d\\n' % (i * 7919) "
+              "for i in range(160000)))\n"));
+  std::string stdout_data;
+  forge::exec::v1::ExecuteEvent event;
+  while (reader->Read(&event)) {
+    if (event.has_output()) {
+      stdout_data += event.output().data();
+      ::usleep(3000);
+    }
+  }
+  grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string expected;
+  char line[32];
+  for (int i = 0; i < 160000; ++i) {
+    snprintf(line, sizeof(line), "%012lld\n", static_cast<long long>(i) * 7919);
+    expected += line;
+  }
+  ASSERT_EQ(stdout_data.size(), expected.size());
+  EXPECT_TRUE(stdout_data == expected)
+      << "first difference at byte "
+      << std::mismatch(stdout_data.begin(), stdout_data.end(),
+                       expected.begin())
+                 .first -
+             stdout_data.begin();
+  EXPECT_THAT(stdout_data, Not(HasSubstr("[REDACTED")));
 }
 
 TEST_F(PrivacyTest, ClassifiedFileContentCopiedToOutputIsRedacted) {

@@ -102,6 +102,43 @@ TEST_F(StreamTest,
   EXPECT_EQ(s->redaction_count(), 1u);
 }
 
+TEST_F(StreamTest, FirstStageIdleReleaseKeepsADigitRunHeldAndCutsNothing) {
+  // A number split by a brief pause: the first stage releases the text
+  // before it and holds the digits; when the rest arrives the number comes
+  // out whole and unredacted.
+  auto s = NewStream();
+  std::string out;
+  s->Feed("row 17: 00000012", &out);
+  s->ReleaseHeld(&out, /*hold_value_start=*/true);
+  EXPECT_EQ(out, "row 17: ");
+  EXPECT_EQ(s->held_bytes(), 8u);
+  s->Feed("6697\n", &out);
+  EXPECT_EQ(out, "row 17: 000000126697\n");
+  EXPECT_EQ(s->redaction_count(), 0u);
+}
+
+TEST_F(StreamTest, SecondStageIdleReleaseRedactsTheHeldValueStart) {
+  auto s = NewStream();
+  std::string out;
+  s->Feed("key: AKIAIOSFOD", &out);
+  s->ReleaseHeld(&out, /*hold_value_start=*/true);
+  EXPECT_EQ(out, "key: ");
+  EXPECT_GT(s->held_bytes(), 0u);
+  s->ReleaseHeld(&out);  // the program stayed quiet
+  EXPECT_EQ(out, "key: [REDACTED:AWS_ACCESS_KEY_ID]");
+  s->Feed("NN7EXAMPLE done\n", &out);
+  EXPECT_EQ(out, "key: [REDACTED:AWS_ACCESS_KEY_ID] done\n");
+}
+
+TEST_F(StreamTest, FirstStageIdleReleaseLetsAHarmlessPromptOut) {
+  auto s = NewStream();
+  std::string out;
+  s->Feed("Enter your name: ", &out);
+  s->ReleaseHeld(&out, /*hold_value_start=*/true);
+  EXPECT_EQ(out, "Enter your name: ");
+  EXPECT_EQ(s->held_bytes(), 0u);
+}
+
 TEST_F(StreamTest, IdleReleaseRedactsAPartialPasswordValue) {
   auto s = NewStream();
   std::string out;
