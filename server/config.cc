@@ -11,6 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/embedded_config.h"
+#include "server/mcp/tool_registry.h"
 
 namespace forge::server {
 namespace {
@@ -100,6 +101,7 @@ absl::StatusOr<ServerConfig> LoadConfigFromText(
   if (overlay.runtimes_size() > 0) config.clear_runtimes();
   if (overlay.sandbox().common_binds_size() > 0)
     config.mutable_sandbox()->clear_common_binds();
+  if (overlay.mcp().runtimes_size() > 0) config.mutable_mcp()->clear_runtimes();
   config.MergeFrom(overlay);
   ResolveRelativePaths(config, project_dir);
   FORGE_RETURN_IF_ERROR(ValidateConfig(config));
@@ -125,6 +127,7 @@ absl::StatusOr<ServerConfig> LoadConfig(const std::string& path,
 }
 
 absl::Status ValidateConfig(const ServerConfig& config) {
+  FORGE_RETURN_IF_ERROR(mcp::ToolRegistry::Validate(config.mcp()));
   if (config.listen().empty())
     return absl::InvalidArgumentError("listen must be set");
   static const auto* const kLevels = new absl::flat_hash_set<std::string>{

@@ -12,7 +12,9 @@
 #include "google/protobuf/util/time_util.h"
 #include "sandbox/job_payload.h"
 #include "server/execution_records.h"
+#include "server/execution_tools.h"
 #include "server/grpc_status.h"
+#include "server/mcp/tool_session.h"
 
 namespace forge::server {
 namespace {
@@ -138,6 +140,10 @@ void Execution::Start() {
   }
   who_ = ExecutionIdentity{id_, request_.session_id(), caller_.tenant,
                            caller_.principal};
+  absl::StatusOr<std::unique_ptr<mcp::ToolSession>> tools =
+      OpenExecutionTools(context_, request_, who_, job_);
+  if (!tools.ok()) return FinishEarly(ToGrpcStatus(tools.status()));
+  tool_session_ = std::move(*tools);
   const bool gated = action == forge::exec::v1::POLICY_ACTION_BLOCK ||
                      action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL;
   if (!gated) {
@@ -213,6 +219,7 @@ void Execution::OnAdmitted(absl::Duration queued) {
       ReleaseSlotLocked();
     } else {
       spec = context_.runtimes.SandboxSpecFor(*runtime_, NewId("sb_"));
+      BindExecutionTools(tool_session_.get(), spec);
     }
   }
   if (spec.sandbox_id.empty()) return Drive();
@@ -287,6 +294,7 @@ void Execution::OnSandboxCreated(
 }
 
 void Execution::OnSandboxFinished(sandbox::SandboxResult result) {
+  if (tool_session_) tool_session_->Stop();  // the program is gone
   {
     absl::MutexLock lock(&mutex_);
     context_.log->info(

@@ -28,6 +28,10 @@
 #include "server/request_validation.h"
 #include "server/service_context.h"
 
+namespace forge::mcp {
+class ToolSession;
+}  // namespace forge::mcp
+
 namespace forge::server {
 
 // The side of the gRPC call an Execution writes to (the reactor).
@@ -140,6 +144,8 @@ class Execution : public PipeListener,
   privacy::StreamOptions redaction_options_;
   const RuntimeInfo* runtime_ = nullptr;
   sandbox::JobSpec job_;
+  // The /tools tree and socket, when the request asked for tools.
+  std::unique_ptr<mcp::ToolSession> tool_session_;
   uint64_t admission_ticket_ = 0;
   bool holds_slot_ ABSL_GUARDED_BY(mutex_) = false;
   bool slot_release_pending_ ABSL_GUARDED_BY(mutex_) = false;

@@ -7,6 +7,7 @@
 #include "common/fmt_absl.h"
 #include "server/execution.h"
 #include "server/grpc_status.h"
+#include "server/mcp/tool_service.h"
 #include "server/request_validation.h"
 
 namespace forge::server {
@@ -193,6 +194,50 @@ grpc::ServerUnaryReactor* ExecutionService::GetEvidence(
         context_.audit.Evidence(execution_id, tenant);
     if (pack.ok()) *response = std::move(*pack);
     reactor->Finish(ToGrpcStatus(pack.status()));
+  }).detach();
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ExecutionService::ListTools(
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::ListToolsRequest* request,
+    forge::exec::v1::ListToolsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kExecutor, "ListTools");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  // Off gRPC's threads: a server not listed yet is retried here.
+  std::thread([this, reactor, query = request->query(),
+               tenant = caller->tenant, response] {
+    if (context_.tools != nullptr)
+      *response = context_.tools->ListTools(tenant, query);
+    reactor->Finish(grpc::Status::OK);
+  }).detach();
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ExecutionService::DescribeTool(
+    grpc::CallbackServerContext* call,
+    const forge::exec::v1::DescribeToolRequest* request,
+    forge::exec::v1::ToolDescription* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kExecutor, "DescribeTool");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  std::thread([this, reactor, name = request->name(), tenant = caller->tenant,
+               response] {
+    absl::StatusOr<forge::exec::v1::ToolDescription> description =
+        context_.tools != nullptr
+            ? context_.tools->DescribeTool(tenant, name)
+            : absl::NotFoundError("name: this server has no MCP tools");
+    if (description.ok()) *response = std::move(*description);
+    reactor->Finish(ToGrpcStatus(description.status()));
   }).detach();
   return reactor;
 }

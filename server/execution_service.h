@@ -45,6 +45,14 @@ class ExecutionService final
       grpc::CallbackServerContext* call,
       const forge::exec::v1::GetEvidenceRequest* request,
       forge::exec::v1::EvidencePack* response) override;
+  grpc::ServerUnaryReactor* ListTools(
+      grpc::CallbackServerContext* call,
+      const forge::exec::v1::ListToolsRequest* request,
+      forge::exec::v1::ListToolsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeTool(
+      grpc::CallbackServerContext* call,
+      const forge::exec::v1::DescribeToolRequest* request,
+      forge::exec::v1::ToolDescription* response) override;
 
   // New Execute calls get UNAVAILABLE from now on; running ones continue.
   void StartDraining();

@@ -34,6 +34,7 @@
 #include "server/embedded_config.h"
 #include "server/execution_service.h"
 #include "server/logging.h"
+#include "server/mcp/tool_service.h"
 #include "server/metrics.h"
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
@@ -206,6 +207,17 @@ int Run(int argc, char** argv) {
   Admission admission(config.admission().max_concurrent(),
                       config.admission().max_queued());
 
+  // MCP tool access, when the config registers servers (they are started
+  // and their tools listed now; one that fails is retried later).
+  std::unique_ptr<mcp::ToolService> tools;
+  if (config.mcp().servers_size() > 0) {
+    absl::StatusOr<std::unique_ptr<mcp::ToolService>> created =
+        mcp::ToolService::Create(config.mcp(), audit_log->get(),
+                                 ComponentLogger("mcp"));
+    if (!created.ok()) return Fail("mcp", created.status());
+    tools = std::move(*created);
+  }
+
   ServiceContext context{config,
                          **authenticator,
                          **runtimes,
@@ -216,7 +228,8 @@ int Run(int argc, char** argv) {
                          **redactor,
                          **audit_log,
                          metrics,
-                         ComponentLogger("execution")};
+                         ComponentLogger("execution"),
+                         tools.get()};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);

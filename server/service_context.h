@@ -18,6 +18,10 @@
 #include "server/runtime_registry.h"
 #include "spdlog/logger.h"
 
+namespace forge::mcp {
+class ToolService;
+}  // namespace forge::mcp
+
 namespace forge::server {
 
 struct ServiceContext {
@@ -32,6 +36,8 @@ struct ServiceContext {
   audit::AuditLog& audit;
   ServerMetrics& metrics;
   std::shared_ptr<spdlog::logger> log;
+  // MCP tool access; null when the config registers no MCP server.
+  mcp::ToolService* tools = nullptr;
 };
 
 }  // namespace forge::server

@@ -18,6 +18,8 @@ inline constexpr char kSandboxViolation[] = "sandbox_violation";
 inline constexpr char kLimitHit[] = "limit_hit";
 inline constexpr char kExecutionEnd[] = "execution_end";
 inline constexpr char kError[] = "error";
+// One call of an MCP tool by a sandboxed program (server/mcp/tool_binding.h).
+inline constexpr char kToolCall[] = "tool_call";
 
 // Housekeeping (made by the log). A chain_head_signed record carries an
 // Ed25519 signature over the head it follows (sequence - 1); a log_recovery
