@@ -213,7 +213,8 @@ int Run(int argc, char** argv) {
   if (config.mcp().servers_size() > 0) {
     absl::StatusOr<std::unique_ptr<mcp::ToolService>> created =
         mcp::ToolService::Create(config.mcp(), audit_log->get(),
-                                 ComponentLogger("mcp"));
+                                 ComponentLogger("mcp"),
+                                 config.sandbox().host_uid());
     if (!created.ok()) return Fail("mcp", created.status());
     tools = std::move(*created);
   }

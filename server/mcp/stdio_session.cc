@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
+#include "server/mcp/jsonrpc.h"
 #include "server/mcp/mcp_session.h"
 
 namespace forge::mcp {
@@ -49,11 +50,8 @@ class StdioSession final : public McpSession {
       id = next_id_++;
       pending_[id];
     }
-    json message = {{"jsonrpc", "2.0"},
-                    {"id", id},
-                    {"method", method},
-                    {"params", std::move(params)}};
-    if (absl::Status sent = Send(message); !sent.ok()) {
+    if (absl::Status sent = Send(JsonRpcMessage(id, method, std::move(params)));
+        !sent.ok()) {
       absl::MutexLock lock(&mutex_);
       pending_.erase(id);
       return sent;
@@ -70,24 +68,11 @@ class StdioSession final : public McpSession {
       return absl::DeadlineExceededError(
           absl::StrCat("no answer to ", method, " in time"));
     }
-    const json& response = pending.response;
-    if (auto error = response.find("error"); error != response.end()) {
-      const json code =
-          error->is_object() ? error->value("code", json()) : json();
-      const std::string text =
-          error->is_object() ? error->value("message", std::string()) : "";
-      return absl::FailedPreconditionError(
-          absl::StrCat("MCP error ", code.dump(), ": ", text));
-    }
-    auto result = response.find("result");
-    if (result == response.end())
-      return absl::FailedPreconditionError("MCP response without a result");
-    return *result;
+    return JsonRpcResult(pending.response);
   }
 
   absl::Status Notify(const std::string& method, json params) override {
-    return Send(json{
-        {"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
+    return Send(JsonRpcMessage(-1, method, std::move(params)));
   }
 
   bool Alive() const override {

@@ -8,11 +8,11 @@ namespace forge::mcp {
 
 absl::StatusOr<std::unique_ptr<ToolService>> ToolService::Create(
     const McpConfig& config, audit::AuditLog* audit,
-    std::shared_ptr<spdlog::logger> log) {
+    std::shared_ptr<spdlog::logger> log, int64_t sandbox_uid) {
   FORGE_ASSIGN_OR_RETURN(std::unique_ptr<ToolRegistry> registry,
                          ToolRegistry::Create(config, std::move(log)));
   return std::unique_ptr<ToolService>(
-      new ToolService(std::move(registry), audit));
+      new ToolService(std::move(registry), audit, sandbox_uid));
 }
 
 forge::exec::v1::ListToolsResponse ToolService::ListTools(
@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<ToolSession>> ToolService::OpenSession(
   for (const ToolDefinition* tool : tools) scope->exposed.insert(tool->name);
   scope->budget = registry_->MaxCalls(caller.tenant);
   return ToolSession::Start(binding_, registry_->tools_dir(), std::move(scope),
-                            tools);
+                            tools, peer_uid_);
 }
 
 void ToolService::AdjustJob(absl::string_view runtime, size_t request_args,

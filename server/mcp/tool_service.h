@@ -36,9 +36,11 @@ class ToolService {
  public:
   // Starts the registry (see ToolRegistry::Create). `audit` must outlive
   // the service.
+  // Only host uid `sandbox_uid` (the sandbox's mapped uid) may connect to
+  // an execution's socket; -1 lets any process (tests).
   static absl::StatusOr<std::unique_ptr<ToolService>> Create(
       const McpConfig& config, audit::AuditLog* audit,
-      std::shared_ptr<spdlog::logger> log);
+      std::shared_ptr<spdlog::logger> log, int64_t sandbox_uid = -1);
 
   forge::exec::v1::ListToolsResponse ListTools(absl::string_view tenant,
                                                absl::string_view query);
@@ -62,12 +64,16 @@ class ToolService {
   ToolRegistry& registry() { return *registry_; }
 
  private:
-  ToolService(std::unique_ptr<ToolRegistry> registry, audit::AuditLog* audit)
-      : registry_(std::move(registry)), binding_(*registry_, audit, gate_) {}
+  ToolService(std::unique_ptr<ToolRegistry> registry, audit::AuditLog* audit,
+              int64_t sandbox_uid)
+      : registry_(std::move(registry)),
+        binding_(*registry_, audit, gate_),
+        peer_uid_(sandbox_uid) {}
 
   std::unique_ptr<ToolRegistry> registry_;
   ConfigDestructiveToolGate gate_;
   ToolBinding binding_;
+  const int64_t peer_uid_;
 };
 
 }  // namespace forge::mcp

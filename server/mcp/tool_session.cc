@@ -29,6 +29,7 @@ struct ToolSession::Shared {
   ToolBinding& binding;
   std::unique_ptr<CallerScope> caller;
   uint64_t max_line_bytes = 0;
+  int64_t peer_uid = -1;  // the only host uid that may connect; -1: any
   UniqueFd listener;
   UniqueFd wake;  // eventfd: Stop() writes it
   absl::Mutex mutex;
@@ -83,7 +84,7 @@ bool SendAll(int fd, const std::string& data) {
 absl::StatusOr<std::unique_ptr<ToolSession>> ToolSession::Start(
     ToolBinding& binding, const std::string& tools_dir,
     std::unique_ptr<CallerScope> caller,
-    const std::vector<const ToolDefinition*>& tools) {
+    const std::vector<const ToolDefinition*>& tools, int64_t peer_uid) {
   std::error_code error;
   if (!std::filesystem::exists(tools_dir, error)) {
     std::filesystem::create_directories(tools_dir, error);
@@ -115,6 +116,7 @@ absl::StatusOr<std::unique_ptr<ToolSession>> ToolSession::Start(
 
   auto shared = std::make_shared<Shared>(binding, std::move(caller));
   shared->max_line_bytes = 1 << 20;
+  shared->peer_uid = peer_uid;
   const std::string socket_path = absl::StrCat(dir, "/", kToolSocketName);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
@@ -181,6 +183,17 @@ void ToolSession::AcceptLoop(std::shared_ptr<Shared> shared) {
     if (fds[1].revents != 0) return;
     int fd = ::accept4(shared->listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;  // EAGAIN, ECONNABORTED, ...
+    if (shared->peer_uid >= 0) {
+      // Only the sandbox's user may call: the socket file is 0666 so the
+      // sandbox can reach it, but a host process of another user must not.
+      ucred peer{};
+      socklen_t len = sizeof(peer);
+      if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
+          static_cast<int64_t>(peer.uid) != shared->peer_uid) {
+        ::close(fd);
+        continue;
+      }
+    }
     {
       absl::MutexLock lock(&shared->mutex);
       if (shared->stopping) {

@@ -33,11 +33,13 @@ class ToolSession {
   // Creates <tools_dir>/<execution_id>/ (mode 0755; tools_dir is created
   // 0711 if missing), writes the tree for `tools`, binds and listens on the
   // socket (mode 0666: the sandbox's uid is unprivileged on the host), and
-  // starts serving. Errors: the filesystem's or the socket's.
+  // starts serving. A connection whose peer (SO_PEERCRED) is not host uid
+  // `peer_uid` is closed unanswered (-1: any peer; tests). Errors: the
+  // filesystem's or the socket's.
   static absl::StatusOr<std::unique_ptr<ToolSession>> Start(
       ToolBinding& binding, const std::string& tools_dir,
       std::unique_ptr<CallerScope> caller,
-      const std::vector<const ToolDefinition*>& tools);
+      const std::vector<const ToolDefinition*>& tools, int64_t peer_uid = -1);
 
   ~ToolSession();
   ToolSession(const ToolSession&) = delete;

@@ -80,7 +80,7 @@ std::string Config(const std::string& dir, int generated) {
   // The context measurement counts the tools a tenant can see: the real
   // servers and the generated ones. "fake" (rows, echo) is given to a
   // second tenant-less entry only through the data and latency runs.
-  absl::StrAppend(&config, "  tenants { tenant: \"\" ", allow,
+  absl::StrAppend(&config, "  tenants { tenant: \"default\" ", allow,
                   " allow: \"fake.rows\" allow: \"fake.echo\" }\n}\n");
   return config;
 }

@@ -59,7 +59,8 @@ class ToolSessionTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(base_); }
 
-  std::unique_ptr<ToolSession> Start(const std::vector<std::string>& names) {
+  std::unique_ptr<ToolSession> Start(const std::vector<std::string>& names,
+                                     int64_t peer_uid = -1) {
     auto catalog = registry_->catalog();
     auto selected = registry_->Select(*catalog, "", names);
     EXPECT_TRUE(selected.ok()) << selected.status();
@@ -69,7 +70,7 @@ class ToolSessionTest : public ::testing::Test {
     for (const ToolDefinition* tool : *selected)
       caller->exposed.insert(tool->name);
     auto session = ToolSession::Start(*binding_, base_ + "/tools",
-                                      std::move(caller), *selected);
+                                      std::move(caller), *selected, peer_uid);
     EXPECT_TRUE(session.ok()) << session.status();
     return session.ok() ? std::move(*session) : nullptr;
   }
@@ -153,6 +154,23 @@ TEST_F(ToolSessionTest, MalformedLinesGetBadRequestAndTheConnectionStays) {
   json reply =
       json::parse(Roundtrip(session->host_dir() + "/call.sock", "garbage"));
   EXPECT_EQ(reply["error"]["code"], "BAD_REQUEST");
+}
+
+TEST_F(ToolSessionTest, OnlyTheSandboxUidMayConnect) {
+  // This test runs as some uid; a session for another uid hangs up on it.
+  std::unique_ptr<ToolSession> other =
+      Start({"fake.echo"}, static_cast<int64_t>(::getuid()) + 4242);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(Roundtrip(other->host_dir() + "/call.sock",
+                      R"({"tool":"fake.echo","arguments":{"text":"x"}})"),
+            "");
+  other.reset();
+  std::unique_ptr<ToolSession> mine =
+      Start({"fake.echo"}, static_cast<int64_t>(::getuid()));
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(Roundtrip(mine->host_dir() + "/call.sock",
+                      R"({"tool":"fake.echo","arguments":{"text":"x"}})"),
+            "{\"ok\":true,\"result\":\"x\"}\n");
 }
 
 }  // namespace
