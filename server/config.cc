@@ -11,7 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/embedded_config.h"
-#include "server/mcp/tool_registry.h"
+#include "server/mcp/mcp_config.h"
 
 namespace forge::server {
 namespace {
@@ -127,7 +127,7 @@ absl::StatusOr<ServerConfig> LoadConfig(const std::string& path,
 }
 
 absl::Status ValidateConfig(const ServerConfig& config) {
-  FORGE_RETURN_IF_ERROR(mcp::ToolRegistry::Validate(config.mcp()));
+  FORGE_RETURN_IF_ERROR(mcp::ValidateMcpConfig(config.mcp()));
   if (config.listen().empty())
     return absl::InvalidArgumentError("listen must be set");
   static const auto* const kLevels = new absl::flat_hash_set<std::string>{
