@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -95,7 +96,8 @@ std::string ProtoJson(const google::protobuf::Message& message) {
 struct ContextCost {
   int tools = 0;
   size_t upfront = 0;    // every definition
-  size_t on_demand = 0;  // ListTools + one DescribeTool
+  size_t on_demand = 0;  // ListTools (all) + one DescribeTool
+  size_t query = 0;      // ListTools (query) + one DescribeTool
 };
 
 ContextCost MeasureContext(forge::exec::v1::ExecutionService::Stub& stub) {
@@ -136,6 +138,13 @@ ContextCost MeasureContext(forge::exec::v1::ExecutionService::Stub& stub) {
   forge::exec::v1::ToolDescription description;
   (void)stub.DescribeTool(&context, request, &description);
   cost.on_demand += ProtoJson(description).size();
+  // An agent that knows what it looks for lists with a query.
+  grpc::ClientContext query_context;
+  forge::exec::v1::ListToolsRequest query_request;
+  query_request.set_query("read_text");
+  forge::exec::v1::ListToolsResponse found;
+  (void)stub.ListTools(&query_context, query_request, &found);
+  cost.query = ProtoJson(found).size() + ProtoJson(description).size();
   return cost;
 }
 
@@ -149,6 +158,27 @@ forge::testing::CollectedEvents Run(
   limits->mutable_wall_time()->set_seconds(120);
   limits->mutable_cpu_time()->set_seconds(60);
   return forge::testing::Execute(stub, request, absl::Seconds(180));
+}
+
+std::vector<double> BindingDurations(
+    forge::exec::v1::ExecutionService::Stub& stub,
+    const forge::testing::CollectedEvents& run) {
+  std::string id;
+  for (const auto& event : run.events)
+    if (event.has_accepted()) id = event.accepted().execution_id();
+  grpc::ClientContext context;
+  forge::exec::v1::GetEvidenceRequest request;
+  request.set_execution_id(id);
+  forge::exec::v1::EvidencePack pack;
+  std::vector<double> out;
+  if (!stub.GetEvidence(&context, request, &pack).ok()) return out;
+  for (const auto& record : pack.records()) {
+    if (record.type() != "tool_call") continue;
+    double us = 0;
+    if (absl::SimpleAtod(record.details().at("duration_us"), &us))
+      out.push_back(us);
+  }
+  return out;
 }
 
 const char kDataTask[] = R"py(
@@ -200,8 +230,9 @@ int main(int argc, char** argv) {
   ::chmod(dir.c_str(), 0711);
 
   std::printf("## context: bytes to use 1 tool of N\n");
-  std::printf("%-28s %6s %12s %10s %14s %10s %9s\n", "registered", "N",
-              "upfront_B", "~tokens", "on_demand_B", "~tokens", "saved");
+  std::printf("%-26s %5s %10s %8s | %12s %8s %6s | %9s %6s %6s\n", "registered",
+              "N", "upfront_B", "~tokens", "list+desc_B", "~tokens", "saved",
+              "query_B", "~tok", "saved");
   for (int generated : {0, 100, 1000}) {
     auto server = ServerProcess::Start(Config(dir, generated));
     if (!server.ok()) {
@@ -214,11 +245,15 @@ int main(int argc, char** argv) {
     const std::string label =
         generated == 0 ? "real servers"
                        : absl::StrCat("real + ", generated, " generated");
-    std::printf("%-28s %6d %12zu %10zu %14zu %10zu %8.1f%%\n", label.c_str(),
-                cost.tools, cost.upfront, cost.upfront / 4, cost.on_demand,
-                cost.on_demand / 4,
-                100.0 * (1.0 - static_cast<double>(cost.on_demand) /
-                                   static_cast<double>(cost.upfront)));
+    auto saved = [&cost](size_t bytes) {
+      return 100.0 * (1.0 - static_cast<double>(bytes) /
+                                static_cast<double>(cost.upfront));
+    };
+    std::printf(
+        "%-26s %5d %10zu %8zu | %12zu %8zu %5.1f%% | %9zu %6zu %5.1f%%\n",
+        label.c_str(), cost.tools, cost.upfront, cost.upfront / 4,
+        cost.on_demand, cost.on_demand / 4, saved(cost.on_demand), cost.query,
+        cost.query / 4, saved(cost.query));
     if (generated != 0) continue;
 
     std::printf("\n## data: 10,000 rows, the task keeps 5\n");
@@ -269,6 +304,16 @@ int main(int argc, char** argv) {
       std::printf("%-36s %s", target.label,
                   run.stdout_data.empty() ? (run.stderr_data + "\n").c_str()
                                           : run.stdout_data.c_str());
+      // The binding's share (checks + MCP round trip, before the audit
+      // fsync), from the tool_call records' duration_us.
+      std::vector<double> server_us = BindingDurations(*stub, run);
+      if (!server_us.empty()) {
+        std::sort(server_us.begin(), server_us.end());
+        std::printf("%-36s binding+MCP p50_us %.0f p99_us %.0f\n", "",
+                    server_us[server_us.size() / 2],
+                    server_us[std::min(server_us.size() - 1,
+                                       server_us.size() * 99 / 100)]);
+      }
     }
     std::printf("\n");
   }
