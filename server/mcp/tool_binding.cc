@@ -83,7 +83,26 @@ ToolBinding::ToolBinding(ToolRegistry& registry, audit::AuditLog* audit,
                          DestructiveToolGate& gate)
     : registry_(registry), audit_(audit), gate_(gate) {}
 
+ToolBinding::~ToolBinding() {
+  absl::MutexLock lock(&mutex_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return in_flight_ == 0;
+  };
+  mutex_.Await(absl::Condition(&idle));
+}
+
 ToolReply ToolBinding::Call(CallerScope& caller, absl::string_view request) {
+  {
+    absl::MutexLock lock(&mutex_);
+    ++in_flight_;
+  }
+  struct Done {
+    ToolBinding* self;
+    ~Done() {
+      absl::MutexLock lock(&self->mutex_);
+      --self->in_flight_;
+    }
+  } done{this};
   const absl::Time start = absl::Now();
   std::string tool_name, access, arguments_sha256;
   size_t argument_bytes = 0;

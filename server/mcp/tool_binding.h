@@ -25,7 +25,9 @@
 #include <set>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 #include "server/audit/audit_log.h"
 #include "server/mcp/tool_registry.h"
@@ -80,6 +82,10 @@ class ToolBinding {
   // Handles one request line {"tool": "<server>.<tool>", "arguments": {...}}.
   ToolReply Call(CallerScope& caller, absl::string_view request);
 
+  // Waits for calls in flight (each bounded by its timeout), so the
+  // registry and audit log they use outlive them.
+  ~ToolBinding();
+
  private:
   ToolReply Dispatch(CallerScope& caller, absl::string_view request,
                      std::string* tool_name, std::string* access,
@@ -88,6 +94,8 @@ class ToolBinding {
   ToolRegistry& registry_;
   audit::AuditLog* const audit_;
   DestructiveToolGate& gate_;
+  absl::Mutex mutex_;
+  int in_flight_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace forge::mcp
