@@ -1,7 +1,8 @@
 # forge-exec — the two commands a newcomer needs:
 #   make run    install what is missing, build, start forge-execd on 127.0.0.1:50051
 #   make test   install what is missing, build, run every test
-# Others: make build, make bench, make fuzz, make image, make format, make clean.
+# Others: make build, make bench, make fuzz, make soak, make image, make format,
+# make clean.
 # make test ends with a short fuzzing run (FUZZ_TEST_SECONDS per fuzzer);
 # make fuzz runs each fuzzer for FUZZ_SECONDS.
 
@@ -12,7 +13,7 @@ RUN_ARGS ?=
 FUZZ_SECONDS ?= 300
 FUZZ_TEST_SECONDS ?= 30
 
-.PHONY: all deps build run test bench fuzz image format clean
+.PHONY: all deps build run test bench fuzz soak image format clean
 
 all: build
 
@@ -32,6 +33,14 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 	scripts/run-fuzzers --seconds $(FUZZ_TEST_SECONDS)
+
+# 10,000 executions at concurrency 16, one in ten hostile; then counts of
+# leaked processes, cgroups, mounts, fds, threads, shared memory, RSS growth
+# and audit completeness (tests/soak/soak.cc). SOAK_ARGS to change.
+SOAK_ARGS ?=
+soak: build
+	FORGE_BUILD_DIR=$(abspath $(BUILD_DIR)) FORGE_SOURCE_DIR=$(CURDIR) \
+	  $(BUILD_DIR)/tests/soak/forge_soak $(SOAK_ARGS)
 
 fuzz: deps
 	scripts/run-fuzzers --seconds $(FUZZ_SECONDS)

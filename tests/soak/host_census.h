@@ -1,0 +1,37 @@
+// HostCensus: a count of what executions could leave behind on the host —
+// processes running as the sandbox's host uid, forge cgroups, mounts, the
+// server's and launcher's descriptors and threads, shared memory (tmpfs and
+// memfd pages) — taken before and after a soak to prove nothing leaked.
+#ifndef FORGE_TESTS_SOAK_HOST_CENSUS_H_
+#define FORGE_TESTS_SOAK_HOST_CENSUS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace forge::soak {
+
+struct HostCensus {
+  int sandbox_uid_processes = 0;  // processes whose real uid is the host uid
+  int cgroups = 0;                // directories named *forge-exec* or below
+  int mounts = 0;                 // lines of the host's /proc/self/mountinfo
+  int server_fds = 0;
+  int server_threads = 0;
+  int launcher_fds = 0;
+  int launcher_threads = 0;
+  uint64_t server_rss_kib = 0;
+  uint64_t shmem_kib = 0;  // Shmem in /proc/meminfo
+
+  // Takes the census; `launcher` may be -1 when unknown.
+  static HostCensus Take(uid_t sandbox_host_uid, pid_t server, pid_t launcher);
+  // One line per field: "name before → after (delta)".
+  static std::string Compare(const HostCensus& before, const HostCensus& after);
+};
+
+// The first child of `parent` whose comm is `name`, or -1.
+pid_t FindChild(pid_t parent, const std::string& name);
+
+}  // namespace forge::soak
+
+#endif  // FORGE_TESTS_SOAK_HOST_CENSUS_H_
