@@ -164,9 +164,20 @@ void Execution::Start() {
     if (recorded.ok()) {
       recorded = AppendAuditLocked(
           RiskAssessmentRecord(who_, assessed->assessment, action),
-          [](Execution& self) {
-            self.start_recorded_ = true;
-            self.MaybeRunLocked();
+          [](Execution& self, bool committed) {
+            if (committed) {
+              self.start_recorded_ = true;
+              self.MaybeRunLocked();
+              return;
+            }
+            // The log failed to write the start: the code never runs.
+            if (!self.holds_slot_)
+              self.context_.admission.Cancel(self.admission_ticket_);
+            self.ReleaseSlotLocked();
+            self.EndWithoutRunning(
+                forge::exec::v1::OUTCOME_INTERNAL_ERROR,
+                "the audit log could not record the start of this execution; "
+                "it did not run");
           });
     }
     if (!recorded.ok()) {
@@ -528,7 +539,7 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
   }
   std::vector<forge::exec::v1::AuditRecord> records =
       ClosingRecords(who_, finished);
-  auto send_finished = [finished](Execution& self) {
+  auto send_finished = [finished](Execution& self, bool /*committed*/) {
     QueuedEvent event;
     event.is_finished = true;
     *event.event.mutable_finished() = finished;
@@ -542,7 +553,7 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
   if (!recorded.ok()) {
     context_.log->error("execution_id={} event=audit_failed error=\"{}\"", id_,
                         recorded.message());
-    send_finished(*this);
+    send_finished(*this, false);
   }
 }
 
@@ -563,7 +574,7 @@ absl::Status Execution::AppendAuditLocked(forge::exec::v1::AuditRecord record,
                 "execution_id={} event=audit_failed error=\"{}\"", self->id_,
                 committed.status().message());
           }
-          if (after) after(*self);
+          if (after) after(*self, committed.ok());
         }
         self->Drive();
       });

@@ -107,8 +107,9 @@ class Execution : public PipeListener,
   void CompleteLocked(forge::exec::v1::Finished finished)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Appends `record` to the audit log; once it is durable its event is
-  // queued for the client and `after` runs (under the lock).
-  using AfterCommit = std::function<void(Execution&)>;
+  // queued for the client. `after` then runs under the lock with
+  // `committed` true — or false when the log failed to write it.
+  using AfterCommit = std::function<void(Execution&, bool committed)>;
   absl::Status AppendAuditLocked(forge::exec::v1::AuditRecord record,
                                  AfterCommit after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
