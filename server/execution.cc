@@ -141,7 +141,11 @@ void Execution::Start() {
   who_ = ExecutionIdentity{id_, request_.session_id(), caller_.tenant,
                            caller_.principal};
   absl::StatusOr<std::unique_ptr<mcp::ToolSession>> tools =
-      OpenExecutionTools(context_, request_, who_, job_);
+      OpenExecutionTools(context_, request_, who_, job_,
+                         [weak = weak_from_this()](const auto& record) {
+                           if (auto self = weak.lock())
+                             self->OnToolRecord(record);
+                         });
   if (!tools.ok()) return FinishEarly(ToGrpcStatus(tools.status()));
   tool_session_ = std::move(*tools);
   const bool gated = action == forge::exec::v1::POLICY_ACTION_BLOCK ||
@@ -300,6 +304,17 @@ void Execution::OnSandboxCreated(
                                 std::move(write_ends[kStderr])};
       MaybeRunLocked();
     }
+  }
+  Drive();
+}
+
+void Execution::OnToolRecord(const forge::exec::v1::AuditRecord& record) {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (finished_enqueued_) return;  // `finished` stays last; the log has it
+    QueuedEvent event;
+    *event.event.mutable_audit() = record;
+    Enqueue(std::move(event));
   }
   Drive();
 }

@@ -89,6 +89,9 @@ class Execution : public PipeListener,
   void OnSandboxCreated(
       absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> created);
   void OnSandboxFinished(sandbox::SandboxResult result);
+  // A tool call's committed audit record (any thread): streamed like the
+  // execution's own records.
+  void OnToolRecord(const forge::exec::v1::AuditRecord& record);
 
   // Starts the next write or finishes the call, if the state allows.
   void Drive();

@@ -7,7 +7,8 @@ namespace forge::server {
 
 absl::StatusOr<std::unique_ptr<mcp::ToolSession>> OpenExecutionTools(
     ServiceContext& context, const forge::exec::v1::ExecuteRequest& request,
-    const ExecutionIdentity& who, sandbox::JobSpec& job) {
+    const ExecutionIdentity& who, sandbox::JobSpec& job,
+    std::function<void(const forge::exec::v1::AuditRecord&)> on_record) {
   if (request.tools().empty()) return nullptr;
   if (context.tools == nullptr) {
     return absl::InvalidArgumentError(
@@ -18,7 +19,7 @@ absl::StatusOr<std::unique_ptr<mcp::ToolSession>> OpenExecutionTools(
   absl::StatusOr<std::unique_ptr<mcp::ToolSession>> session =
       context.tools->OpenSession(
           mcp::ToolCaller{who.execution_id, who.session_id, who.tenant,
-                          who.principal},
+                          who.principal, std::move(on_record)},
           requested);
   if (!session.ok()) return session.status();
   context.tools->AdjustJob(request.runtime(),

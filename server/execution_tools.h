@@ -5,6 +5,7 @@
 #ifndef FORGE_SERVER_EXECUTION_TOOLS_H_
 #define FORGE_SERVER_EXECUTION_TOOLS_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -19,10 +20,12 @@ namespace forge::server {
 // nullptr when the request names no tools. INVALID_ARGUMENT when it names
 // tools and the server has none, or names one the tenant may not use;
 // the session's error (e.g. the tools directory is not writable) otherwise.
-// On success `job` has the runtime's tool flags.
+// On success `job` has the runtime's tool flags. `on_record` receives each
+// call's committed tool_call record (to stream it to the client).
 absl::StatusOr<std::unique_ptr<mcp::ToolSession>> OpenExecutionTools(
     ServiceContext& context, const forge::exec::v1::ExecuteRequest& request,
-    const ExecutionIdentity& who, sandbox::JobSpec& job);
+    const ExecutionIdentity& who, sandbox::JobSpec& job,
+    std::function<void(const forge::exec::v1::AuditRecord&)> on_record);
 
 // Binds `session`'s tree read-only at /tools in `spec` (nothing if null).
 void BindExecutionTools(const mcp::ToolSession* session,

@@ -145,6 +145,7 @@ ToolReply ToolBinding::Call(CallerScope& caller, absl::string_view request) {
                  absl::StrCat("the call could not be recorded: ",
                               committed.status().message()));
   }
+  if (caller.on_record) caller.on_record(*committed);
   return reply;
 }
 

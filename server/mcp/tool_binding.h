@@ -22,6 +22,7 @@
 #define FORGE_SERVER_MCP_TOOL_BINDING_H_
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -41,6 +42,9 @@ struct CallerScope {
   std::string tenant;
   std::string principal;
   std::set<std::string> exposed;  // tool names given to this execution
+  // Called (on the calling thread) with each call's committed tool_call
+  // record, e.g. to stream it to the client; may be empty.
+  std::function<void(const forge::exec::v1::AuditRecord&)> on_record;
   uint32_t budget = 0;            // calls allowed
   std::atomic<uint32_t> used{0};  // calls attempted so far
 };

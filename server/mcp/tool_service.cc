@@ -68,6 +68,7 @@ absl::StatusOr<std::unique_ptr<ToolSession>> ToolService::OpenSession(
   scope->session_id = caller.session_id;
   scope->tenant = caller.tenant;
   scope->principal = caller.principal;
+  scope->on_record = caller.on_record;
   for (const ToolDefinition* tool : tools) scope->exposed.insert(tool->name);
   scope->budget = registry_->MaxCalls(caller.tenant);
   return ToolSession::Start(binding_, registry_->tools_dir(), std::move(scope),

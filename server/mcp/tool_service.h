@@ -30,6 +30,8 @@ struct ToolCaller {
   std::string session_id;
   std::string tenant;
   std::string principal;
+  // See CallerScope::on_record.
+  std::function<void(const forge::exec::v1::AuditRecord&)> on_record;
 };
 
 class ToolService {

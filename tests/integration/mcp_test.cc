@@ -61,7 +61,8 @@ class McpTest : public ::testing::Test {
         "/tests/mcp/fake_mcp_server.py\" default_access: TOOL_ACCESS_READ\n",
         "    tools { name: \"delete_all\" access: TOOL_ACCESS_DESTRUCTIVE } "
         "}\n",
-        "  tenants { tenant: \"default\" allow: \"everything\" allow: \"filesystem\" "
+        "  tenants { tenant: \"default\" allow: \"everything\" allow: "
+        "\"filesystem\" "
         "allow: \"fake\" }\n",
         "}\n");
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
@@ -193,6 +194,11 @@ print(echo.__doc__.splitlines()[0])
   EXPECT_THAT(run.stdout_data, HasSubstr("Echoes back the input string\n"));
   std::vector<AuditRecord> calls = ToolCalls(run);
   ASSERT_EQ(calls.size(), 4u);
+  // The records were streamed to the client too, before `finished`.
+  int streamed = 0;
+  for (const auto& event : run.events)
+    streamed += event.has_audit() && event.audit().type() == "tool_call";
+  EXPECT_EQ(streamed, 4);
   EXPECT_EQ(calls[0].details().at("tool"), "everything.echo");
   EXPECT_EQ(calls[0].details().at("outcome"), "ok");
   EXPECT_EQ(calls[0].details().at("access"), "read");
