@@ -38,7 +38,8 @@ class LauncherConnection
     if (reader_.joinable()) reader_.join();
   }
 
-  void Create(const SandboxSpec& spec, LauncherClient::CreatedCallback done) {
+  void Create(const SandboxSpec& spec, absl::Span<const int> fds,
+              LauncherClient::CreatedCallback done) {
     bool registered = false;
     {
       absl::MutexLock lock(&mutex_);
@@ -52,12 +53,12 @@ class LauncherConnection
           absl::UnavailableError("the sandbox launcher is not running"));
       return;
     }
-    absl::Status sent = Send(Encode(CreateRequest{spec}), {});
+    absl::Status sent = Send(Encode(CreateRequest{spec}), fds);
     if (!sent.ok()) FailCreate(spec.sandbox_id, sent);
   }
 
   void Run(const std::string& id, const ResourceLimits& limits,
-           const int fds[kJobFdCount], Sandbox::FinishedCallback done) {
+           absl::Span<const int> fds, Sandbox::FinishedCallback done) {
     bool registered = false;
     {
       absl::MutexLock lock(&mutex_);
@@ -70,8 +71,7 @@ class LauncherConnection
       std::move(done)(LostResult());
       return;
     }
-    absl::Status sent = Send(Encode(StartRequest{id, limits}),
-                             absl::Span<const int>(fds, kJobFdCount));
+    absl::Status sent = Send(Encode(StartRequest{id, limits}), fds);
     if (!sent.ok()) FailFinished(id);
   }
 
@@ -223,7 +223,12 @@ void Sandbox::Run(const ResourceLimits& limits, UniqueFd payload,
   ran_ = true;
   const int fds[kJobFdCount] = {payload.get(), stdin_fd.get(), stdout_fd.get(),
                                 stderr_fd.get()};
-  connection_->Run(id_, limits, fds, std::move(done));
+  // Without stdio (a warm sandbox's is in place) only the payload goes.
+  const bool with_stdio = stdin_fd.valid() || stdout_fd.valid();
+  connection_->Run(
+      id_, limits,
+      absl::Span<const int>(fds, with_stdio ? kJobFdCount : kWarmJobFdCount),
+      std::move(done));
 }
 
 void Sandbox::Kill() { connection_->Kill(id_); }
@@ -284,7 +289,20 @@ LauncherClient::~LauncherClient() {
 }
 
 void LauncherClient::Create(const SandboxSpec& spec, CreatedCallback done) {
-  connection_->Create(spec, std::move(done));
+  connection_->Create(spec, {}, std::move(done));
+}
+
+void LauncherClient::CreateWarm(const SandboxSpec& spec, WarmStdio stdio,
+                                CreatedCallback done) {
+  if (!spec.is_warm() || !stdio.stdin_fd.valid() || !stdio.stdout_fd.valid() ||
+      !stdio.stderr_fd.valid()) {
+    std::move(done)(absl::InvalidArgumentError(
+        "a warm sandbox needs a warm start and its three stdio descriptors"));
+    return;
+  }
+  const int fds[kWarmStdioCount] = {stdio.stdin_fd.get(), stdio.stdout_fd.get(),
+                                    stdio.stderr_fd.get()};
+  connection_->Create(spec, fds, std::move(done));
 }
 
 absl::StatusOr<std::unique_ptr<Sandbox>> LauncherClient::CreateSync(

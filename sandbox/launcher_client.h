@@ -44,6 +44,7 @@ class Sandbox {
 
   // Starts the job whose payload is in `payload` (job_payload.h) with the
   // given stdio descriptors (the program's ends; the caller keeps its own).
+  // A warm sandbox got its stdio at creation: pass invalid stdio fds.
   // `done` runs exactly once: with the result, or with a kSetupError result if
   // the launcher is lost. Calling Run twice yields a kSetupError result.
   void Run(const ResourceLimits& limits, UniqueFd payload, UniqueFd stdin_fd,
@@ -82,6 +83,19 @@ class LauncherClient {
 
   // Asynchronously makes a ready sandbox. `done` runs exactly once.
   void Create(const SandboxSpec& spec, CreatedCallback done);
+
+  // The program ends of a warm sandbox's stdio, fixed at creation because
+  // its program starts then (sandbox_spec.h WarmStart).
+  struct WarmStdio {
+    UniqueFd stdin_fd;
+    UniqueFd stdout_fd;
+    UniqueFd stderr_fd;
+  };
+  // Makes a warm sandbox (`spec.is_warm()`): its interpreter is running and
+  // waiting for its job when `done` runs with a sandbox. The descriptors are
+  // passed to the launcher and closed here.
+  void CreateWarm(const SandboxSpec& spec, WarmStdio stdio,
+                  CreatedCallback done);
 
   // Blocking convenience for tools and tests.
   absl::StatusOr<std::unique_ptr<Sandbox>> CreateSync(const SandboxSpec& spec);

@@ -52,6 +52,7 @@ struct SandboxState {
 
   std::string id;
   Phase phase = Phase::kCreating;
+  bool warm = false;  // its program started with it; kStart brings no stdio
   pid_t pid = -1;
   UniqueFd pidfd;
   UniqueFd control;
@@ -110,7 +111,7 @@ class LauncherLoop {
   void Unwatch(int fd);
 
   absl::Status HandleServer();
-  void HandleCreate(const CreateRequest& request);
+  void HandleCreate(const CreateRequest& request, std::vector<UniqueFd> fds);
   void HandleStart(const StartRequest& request, std::vector<UniqueFd> fds);
   void HandleKill(const KillRequest& request);
   void HandleControl(SandboxState& sandbox);
@@ -119,7 +120,8 @@ class LauncherLoop {
   void HandleSeccomp(SandboxState& sandbox, uint32_t events);
   void HandleExit(SandboxState& sandbox);
 
-  absl::StatusOr<std::unique_ptr<SandboxState>> Clone(const SandboxSpec& spec);
+  absl::StatusOr<std::unique_ptr<SandboxState>> Clone(
+      const SandboxSpec& spec, const std::vector<UniqueFd>& warm_stdio);
   // Kills every process of the sandbox; `verdict` is recorded if it is the
   // first reason.
   void KillSandbox(SandboxState& sandbox, Termination verdict,
@@ -225,7 +227,7 @@ absl::Status LauncherLoop::HandleServer() {
     case MessageType::kCreate: {
       FORGE_ASSIGN_OR_RETURN(CreateRequest request,
                              DecodeCreateRequest(message->data));
-      HandleCreate(request);
+      HandleCreate(request, std::move(message->fds));
       return absl::OkStatus();
     }
     case MessageType::kStart: {
@@ -246,9 +248,10 @@ absl::Status LauncherLoop::HandleServer() {
 }
 
 absl::StatusOr<std::unique_ptr<SandboxState>> LauncherLoop::Clone(
-    const SandboxSpec& spec) {
+    const SandboxSpec& spec, const std::vector<UniqueFd>& warm_stdio) {
   auto sandbox = std::make_unique<SandboxState>();
   sandbox->id = spec.sandbox_id;
+  sandbox->warm = spec.is_warm();
   if (options_.cgroups != nullptr &&
       options_.cgroups->support().mode != CgroupMode::kNone) {
     // No limits yet: they come with the job (Start).
@@ -276,7 +279,13 @@ absl::StatusOr<std::unique_ptr<SandboxState>> LauncherLoop::Clone(
   if (pid == 0) {
     // The child of a single-threaded process: ordinary code is safe here.
     ours.Reset();
-    RunSandboxInit(spec, theirs.get(), options_.staging_dir, *options_.seccomp);
+    // A warm program's stdio is inherited here; the launcher closes its own
+    // copies as soon as the clone is made.
+    int stdio[kWarmStdioCount] = {-1, -1, -1};
+    for (size_t i = 0; i < warm_stdio.size() && i < kWarmStdioCount; ++i)
+      stdio[i] = warm_stdio[i].get();
+    RunSandboxInit(spec, theirs.get(), options_.staging_dir, *options_.seccomp,
+                   stdio);
   }
   sandbox->pid = static_cast<pid_t>(pid);
   sandbox->pidfd.Reset(pidfd);
@@ -284,7 +293,8 @@ absl::StatusOr<std::unique_ptr<SandboxState>> LauncherLoop::Clone(
   return sandbox;
 }
 
-void LauncherLoop::HandleCreate(const CreateRequest& request) {
+void LauncherLoop::HandleCreate(const CreateRequest& request,
+                                std::vector<UniqueFd> fds) {
   const SandboxSpec& spec = request.spec;
   auto fail = [&](const absl::Status& status) {
     Reply(Encode(CreatedReply{spec.sandbox_id, status, {}}));
@@ -296,7 +306,12 @@ void LauncherLoop::HandleCreate(const CreateRequest& request) {
   if (sandboxes_.contains(spec.sandbox_id)) {
     return fail(absl::AlreadyExistsError("duplicate sandbox id"));
   }
-  absl::StatusOr<std::unique_ptr<SandboxState>> cloned = Clone(spec);
+  if (fds.size() != (spec.is_warm() ? kWarmStdioCount : 0)) {
+    return fail(absl::InvalidArgumentError(
+        "a warm sandbox comes with exactly its stdio, a cold one with none"));
+  }
+  absl::StatusOr<std::unique_ptr<SandboxState>> cloned = Clone(spec, fds);
+  fds.clear();  // only the sandbox holds the warm program's stdio now
   if (!cloned.ok()) return fail(cloned.status());
   std::unique_ptr<SandboxState> sandbox = std::move(*cloned);
   // The child waits for "go": it is in its cgroups (v1 ones included) and
@@ -340,7 +355,7 @@ void LauncherLoop::HandleStart(const StartRequest& request,
     return fail(
         absl::FailedPreconditionError("sandbox not ready or already used"));
   }
-  if (fds.size() != kJobFdCount)
+  if (fds.size() != (sandbox.warm ? kWarmJobFdCount : kJobFdCount))
     return fail(absl::InvalidArgumentError("start without job fds"));
   sandbox.phase = SandboxState::Phase::kRunning;
   sandbox.limits = request.limits;
@@ -369,9 +384,10 @@ void LauncherLoop::HandleStart(const StartRequest& request,
       Watch(sandbox.wall_timer.get(), WatchKind::kWallTimer, &sandbox);
   if (!status.ok()) return fail(status);
   int raw_fds[kJobFdCount];
-  for (size_t i = 0; i < kJobFdCount; ++i) raw_fds[i] = fds[i].get();
-  status = SendMessage(sandbox.control.get(),
-                       Encode(RunJobCommand{request.limits}), raw_fds);
+  for (size_t i = 0; i < fds.size(); ++i) raw_fds[i] = fds[i].get();
+  status =
+      SendMessage(sandbox.control.get(), Encode(RunJobCommand{request.limits}),
+                  absl::Span<const int>(raw_fds, fds.size()));
   if (!status.ok()) return fail(status);
   // `fds` close here: only init (and then the program) hold the pipes.
 }

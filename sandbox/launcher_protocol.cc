@@ -83,6 +83,8 @@ std::string Encode(const CreateRequest& m) {
   }
   w.PutU64(s.tmp_bytes);
   w.PutU64(s.tmpfs_inodes);
+  w.PutStrings(s.warm.argv);
+  w.PutStrings(s.warm.env);
   return w.Release();
 }
 
@@ -104,6 +106,8 @@ absl::StatusOr<CreateRequest> DecodeCreateRequest(absl::string_view data) {
   }
   FORGE_ASSIGN_OR_RETURN(s.tmp_bytes, r.GetU64());
   FORGE_ASSIGN_OR_RETURN(s.tmpfs_inodes, r.GetU64());
+  FORGE_ASSIGN_OR_RETURN(s.warm.argv, r.GetStrings());
+  FORGE_ASSIGN_OR_RETURN(s.warm.env, r.GetStrings());
   FORGE_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }

@@ -25,15 +25,16 @@ namespace forge::sandbox {
 
 enum class MessageType : uint32_t {
   // server → launcher
-  kCreate = 1,  // CreateRequest
+  kCreate = 1,  // CreateRequest; fds: a warm sandbox's stdin, stdout, stderr
   kStart = 2,   // StartRequest; fds: job memfd, stdin, stdout, stderr
+                // (a warm sandbox: the job memfd alone)
   kKill = 3,    // KillRequest
   // launcher → server
   kCreated = 11,   // CreatedReply
   kFinished = 12,  // FinishedReply
   // launcher → init
   kGo = 21,      // no fields: id maps are written, setup may proceed
-  kRunJob = 22,  // RunJobCommand; fds: job memfd, stdin, stdout, stderr
+  kRunJob = 22,  // RunJobCommand; fds as kStart
   // init → launcher
   kInitReady = 31,   // InitStatus (OK) after the filesystem is built
   kInitFailed = 32,  // InitStatus (error) when setup or the job's start failed
@@ -45,6 +46,10 @@ enum class MessageType : uint32_t {
 
 // Number of descriptors attached to kStart and kRunJob, in this order.
 inline constexpr size_t kJobFdCount = 4;
+// A warm sandbox got its stdio with kCreate (in this order); its kStart and
+// kRunJob carry the job memfd alone.
+inline constexpr size_t kWarmStdioCount = 3;
+inline constexpr size_t kWarmJobFdCount = 1;
 enum JobFdIndex {
   kJobPayloadFd = 0,
   kJobStdinFd = 1,

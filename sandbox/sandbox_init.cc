@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
@@ -28,7 +30,8 @@
 #include "sandbox/job_payload.h"
 #include "sandbox/launcher_protocol.h"
 #include "sandbox/mounts.h"
-#include "sandbox/seccomp_install.h"
+#include "sandbox/program_start.h"
+#include "sandbox/warm_runner.h"
 
 namespace forge::sandbox {
 namespace {
@@ -113,107 +116,6 @@ absl::Status ContainInit(const SandboxSpec& spec, int control,
   return absl::OkStatus();
 }
 
-// --- The program's own last steps, in the forked child. -------------------
-
-absl::Status SetLimit(int resource, rlim_t soft, rlim_t hard,
-                      const char* name) {
-  rlimit limit{soft, hard};
-  if (::setrlimit(resource, &limit) != 0)
-    return LastErrorStatus(absl::StrCat("setrlimit ", name));
-  return absl::OkStatus();
-}
-
-absl::Status ApplyRlimits(const ResourceLimits& limits) {
-  const rlim_t cpu_seconds = static_cast<rlim_t>(
-      absl::ToInt64Seconds(limits.cpu_time + absl::Milliseconds(999)));
-  FORGE_RETURN_IF_ERROR(
-      SetLimit(RLIMIT_CPU, cpu_seconds, cpu_seconds + 1, "CPU"));
-  FORGE_RETURN_IF_ERROR(SetLimit(RLIMIT_FSIZE, limits.max_file_bytes,
-                                 limits.max_file_bytes, "FSIZE"));
-  FORGE_RETURN_IF_ERROR(SetLimit(RLIMIT_NOFILE, limits.max_open_files,
-                                 limits.max_open_files, "NOFILE"));
-  FORGE_RETURN_IF_ERROR(SetLimit(RLIMIT_CORE, 0, 0, "CORE"));
-  FORGE_RETURN_IF_ERROR(SetLimit(RLIMIT_STACK, 8 << 20, 8 << 20, "STACK"));
-  return absl::OkStatus();
-}
-
-absl::Status DropCapabilities() {
-  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
-      return LastErrorStatus(absl::StrCat("PR_CAPBSET_DROP ", cap));
-    }
-  }
-  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
-    return LastErrorStatus("PR_CAP_AMBIENT_CLEAR_ALL");
-  }
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  if (::syscall(SYS_capset, &header, data) != 0)
-    return LastErrorStatus("capset");
-  return absl::OkStatus();
-}
-
-// Last step before execve: no_new_privs and the seccomp filter, whose
-// listener goes to the launcher and is closed here, so no process in the
-// sandbox ever holds it (whoever holds it could allow its own syscalls).
-absl::Status InstallSeccomp(const SeccompPolicy& policy, int control) {
-  int listener = -1;
-  int error = InstallSeccompPolicy(policy, &listener);
-  if (error != 0) return absl::ErrnoToStatus(-error, "install seccomp filter");
-  if (listener < 0) return absl::OkStatus();
-  UniqueFd owned(listener);
-  const int fds[1] = {owned.get()};
-  return SendMessage(control, EncodeSeccompListener(), fds);
-}
-
-absl::Status InstallStdio(const std::vector<UniqueFd>& fds) {
-  const int sources[3] = {fds[kJobStdinFd].get(), fds[kJobStdoutFd].get(),
-                          fds[kJobStderrFd].get()};
-  for (int target = 0; target < 3; ++target) {
-    // dup2 clears O_CLOEXEC on the target; dup3 with the same fd would fail.
-    if (::dup2(sources[target], target) < 0)
-      return LastErrorStatus("dup2 stdio");
-  }
-  // Everything else closes at execve; until then the error pipe still works.
-  if (::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-    return LastErrorStatus("close_range");
-  }
-  return absl::OkStatus();
-}
-
-// Everything between fork and execve, in order. Returns only on failure.
-absl::Status PrepareAndExec(const JobSpec& job, const ResourceLimits& limits,
-                            const std::vector<UniqueFd>& fds,
-                            const SeccompPolicy& seccomp, int control) {
-  if (::setsid() < 0) return LastErrorStatus("setsid");
-  FORGE_RETURN_IF_ERROR(InstallStdio(fds));
-  if (::chdir(kWorkspaceDir) != 0) return LastErrorStatus("chdir /workspace");
-  ::umask(022);
-  FORGE_RETURN_IF_ERROR(ApplyRlimits(limits));
-  FORGE_RETURN_IF_ERROR(DropCapabilities());
-  FORGE_RETURN_IF_ERROR(InstallSeccomp(seccomp, control));
-  std::vector<char*> argv;
-  for (const std::string& arg : job.argv)
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> env;
-  for (const std::string& entry : job.env)
-    env.push_back(const_cast<char*>(entry.c_str()));
-  env.push_back(nullptr);
-  ::execve(argv[0], argv.data(), env.data());
-  return LastErrorStatus(absl::StrCat("execve ", job.argv[0]));
-}
-
-[[noreturn]] void ExecProgram(const JobSpec& job, const ResourceLimits& limits,
-                              const std::vector<UniqueFd>& fds,
-                              const SeccompPolicy& seccomp, int control,
-                              int error_pipe) {
-  absl::Status status = PrepareAndExec(job, limits, fds, seccomp, control);
-  std::string message(status.message());
-  (void)!::write(error_pipe, message.data(), message.size());
-  ::_exit(127);
-}
-
 uint64_t MonotonicNanos() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -221,45 +123,105 @@ uint64_t MonotonicNanos() {
          static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Receives the job, starts the program, reaps until it exits. Returns the
-// report, or an error when the program could not be started.
-absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
-                                 const SeccompPolicy& seccomp,
-                                 UniqueFd* output_files) {
-  FORGE_ASSIGN_OR_RETURN(ReceivedMessage message, ReceiveMessage(control));
-  FORGE_ASSIGN_OR_RETURN(RunJobCommand command,
-                         DecodeRunJobCommand(message.data));
-  if (message.fds.size() != kJobFdCount)
-    return absl::InternalError("init: job without its fds");
-  FORGE_RETURN_IF_ERROR(
-      MountWorkspace(command.limits.workspace_bytes, spec.tmpfs_inodes));
-  FORGE_ASSIGN_OR_RETURN(JobSpec job,
-                         ReadJobPayload(message.fds[kJobPayloadFd].get()));
-  FORGE_RETURN_IF_ERROR(WriteInputFiles(job.files));
+// A warm program: running (the runner waits on `channel`), not yet given a
+// job.
+struct WarmProgram {
+  pid_t pid = -1;
+  UniqueFd channel;
+};
 
+// Closes every descriptor init inherited from the launcher except `keep`
+// (the launcher's other sandboxes' sockets, timers and listeners among them):
+// a long-lived ready sandbox holds nothing but its own.
+void CloseInheritedExcept(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned int next = 3;
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned int>(fd) < next) continue;
+    if (static_cast<unsigned int>(fd) > next)
+      ::syscall(SYS_close_range, next, static_cast<unsigned int>(fd) - 1, 0);
+    next = static_cast<unsigned int>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, next, ~0U, 0);
+}
+
+// Reads the error pipe of a program that failed to start; empty when it
+// exec'd (the pipe closed on exec).
+std::string StartError(int error_read) {
+  char error_text[512];
+  ssize_t error_size;
+  do {
+    error_size = ::read(error_read, error_text, sizeof(error_text));
+  } while (error_size < 0 && errno == EINTR);
+  return error_size > 0 ? std::string(error_text, error_size) : "";
+}
+
+// Forks the warm program and waits until its runner is ready for a job.
+absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
+                                             int control,
+                                             const SeccompPolicy& seccomp,
+                                             const int stdio[3]) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    return LastErrorStatus("socketpair warm channel");
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) return LastErrorStatus("pipe2");
   UniqueFd error_read(error_pipe[0]);
   UniqueFd error_write(error_pipe[1]);
-  const uint64_t start = MonotonicNanos();
-  pid_t program = ::fork();
-  if (program < 0) return LastErrorStatus("fork program");
-  if (program == 0) {
-    ExecProgram(job, command.limits, message.fds, seccomp, control,
-                error_write.get());
+  ProgramLaunch launch;
+  launch.argv = &spec.warm.argv;
+  launch.env = &spec.warm.env;
+  for (int i = 0; i < 3; ++i) launch.stdio[i] = stdio[i];
+  launch.channel = theirs.get();
+  launch.seccomp = &seccomp;
+  launch.control = control;
+  launch.error_pipe = error_write.get();
+  // The job's rlimits replace these before it is delivered.
+  launch.limits = ResourceLimits{};
+  pid_t pid = ::fork();
+  if (pid < 0) return LastErrorStatus("fork warm program");
+  if (pid == 0) {
+    ours.Reset();
+    ExecProgram(launch);
   }
+  for (int i = 0; i < 3; ++i) ::close(stdio[i]);  // only the program has them
+  theirs.Reset();
   error_write.Reset();
-  message.fds.clear();  // only the program holds the stdio pipes now
-  char error_text[512];
-  ssize_t error_size;
-  do {
-    error_size = ::read(error_read.get(), error_text, sizeof(error_text));
-  } while (error_size < 0 && errno == EINTR);
-  if (error_size > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "program did not start: ", absl::string_view(error_text, error_size)));
+  WarmProgram program{pid, std::move(ours)};
+  std::string error = StartError(error_read.get());
+  if (!error.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("warm program did not start: ", error));
   }
+  char ready = 0;
+  ssize_t n;
+  do {
+    n = ::read(program.channel.get(), &ready, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1 || ready != kWarmReadyByte) {
+    ::kill(pid, SIGKILL);
+    return absl::FailedPreconditionError(
+        "warm program exited before it was ready");
+  }
+  return program;
+}
 
+absl::Status WriteAllTo(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return LastErrorStatus("write warm job");
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Reaps until `program` exits; fills the report's status and usage.
+absl::StatusOr<JobReport> ReapProgram(pid_t program, uint64_t start) {
   JobReport report;
   while (true) {
     int status = 0;
@@ -282,6 +244,64 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
       static_cast<uint64_t>(usage.ru_stime.tv_sec) * 1000000 +
       usage.ru_stime.tv_usec;
   report.max_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+  return report;
+}
+
+// Receives the job, starts the program (or hands the job to the warm one),
+// reaps until it exits. Returns the report, or an error when the program
+// could not be started.
+absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
+                                 const SeccompPolicy& seccomp,
+                                 WarmProgram* warm, UniqueFd* output_files) {
+  FORGE_ASSIGN_OR_RETURN(ReceivedMessage message, ReceiveMessage(control));
+  FORGE_ASSIGN_OR_RETURN(RunJobCommand command,
+                         DecodeRunJobCommand(message.data));
+  if (message.fds.size() != (warm ? kWarmJobFdCount : kJobFdCount))
+    return absl::InternalError("init: job without its fds");
+  FORGE_RETURN_IF_ERROR(
+      MountWorkspace(command.limits.workspace_bytes, spec.tmpfs_inodes));
+  FORGE_ASSIGN_OR_RETURN(JobSpec job,
+                         ReadJobPayload(message.fds[kJobPayloadFd].get()));
+  FORGE_RETURN_IF_ERROR(WriteInputFiles(job.files));
+
+  uint64_t start = 0;
+  pid_t program = -1;
+  if (warm != nullptr) {
+    // The limits first, then the job: its code never runs unlimited.
+    FORGE_RETURN_IF_ERROR(ApplyRlimits(warm->pid, command.limits));
+    start = MonotonicNanos();
+    program = warm->pid;
+    FORGE_RETURN_IF_ERROR(
+        WriteAllTo(warm->channel.get(), EncodeWarmJob(job.argv, job.env)));
+    warm->channel.Reset();
+  } else {
+    int error_pipe[2];
+    if (::pipe2(error_pipe, O_CLOEXEC) != 0) return LastErrorStatus("pipe2");
+    UniqueFd error_read(error_pipe[0]);
+    UniqueFd error_write(error_pipe[1]);
+    ProgramLaunch launch;
+    launch.argv = &job.argv;
+    launch.env = &job.env;
+    for (int i = 0; i < 3; ++i) launch.stdio[i] = message.fds[1 + i].get();
+    launch.cwd = kWorkspaceDir;
+    launch.limits = command.limits;
+    launch.seccomp = &seccomp;
+    launch.control = control;
+    launch.error_pipe = error_write.get();
+    start = MonotonicNanos();
+    program = ::fork();
+    if (program < 0) return LastErrorStatus("fork program");
+    if (program == 0) ExecProgram(launch);
+    error_write.Reset();
+    message.fds.clear();  // only the program holds the stdio pipes now
+    std::string error = StartError(error_read.get());
+    if (!error.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("program did not start: ", error));
+    }
+  }
+
+  FORGE_ASSIGN_OR_RETURN(JobReport report, ReapProgram(program, start));
   if (!job.output_files.patterns.empty()) {
     UniqueFd workspace(
         ::open(kWorkspaceDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
@@ -298,8 +318,19 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
 
 void RunSandboxInit(const SandboxSpec& spec, int control,
                     const std::string& staging_dir,
-                    const SeccompPolicy& seccomp) {
+                    const SeccompPolicy& seccomp, const int warm_stdio[3]) {
+  CloseInheritedExcept({control, warm_stdio[0], warm_stdio[1], warm_stdio[2]});
   absl::Status contained = ContainInit(spec, control, staging_dir);
+  std::optional<WarmProgram> warm;
+  if (contained.ok() && spec.is_warm()) {
+    absl::StatusOr<WarmProgram> started =
+        StartWarmProgram(spec, control, seccomp, warm_stdio);
+    if (started.ok()) {
+      warm = std::move(*started);
+    } else {
+      contained = started.status();
+    }
+  }
   if (!contained.ok()) {
     (void)SendMessage(control,
                       Encode(InitStatus{contained}, MessageType::kInitFailed));
@@ -312,7 +343,7 @@ void RunSandboxInit(const SandboxSpec& spec, int control,
   }
   UniqueFd output_files;
   absl::StatusOr<JobReport> report =
-      RunJob(spec, control, seccomp, &output_files);
+      RunJob(spec, control, seccomp, warm ? &*warm : nullptr, &output_files);
   if (!report.ok()) {
     (void)SendMessage(
         control, Encode(InitStatus{report.status()}, MessageType::kInitFailed));

@@ -19,9 +19,20 @@ namespace forge::sandbox {
 // program runs under `seccomp` (compiled by the launcher before the clone);
 // its notification listener goes to the launcher over `control`. Never
 // returns; setup failures are reported on `control` as kInitFailed.
+//
+// A warm sandbox (`spec.is_warm()`) forks its program right after
+// containment, with `warm_stdio` (stdin, stdout, stderr; init keeps no
+// copy) and the runner's channel (warm_runner.h), and reports ready only
+// once the runner waits for its job. When the job comes, init mounts the
+// workspace, writes the input files, sets the job's rlimits on the running
+// program (prlimit; the cgroup limits were set by the launcher before
+// kRunJob) and then delivers argv and env: no job code runs before its
+// limits are in force, and the wall time counts from delivery. Cold
+// sandboxes pass {-1, -1, -1}.
 [[noreturn]] void RunSandboxInit(const SandboxSpec& spec, int control,
                                  const std::string& staging_dir,
-                                 const SeccompPolicy& seccomp);
+                                 const SeccompPolicy& seccomp,
+                                 const int warm_stdio[3]);
 
 }  // namespace forge::sandbox
 

@@ -25,6 +25,15 @@ struct BindMount {
   std::string target;  // absolute path inside the sandbox
 };
 
+// A warm sandbox starts its program (an interpreter running a warm runner,
+// warm_runner.h) when it is created, under the program's full confinement;
+// the job then only delivers argv, env and files. Empty argv: a cold
+// sandbox, whose program starts with the job.
+struct WarmStart {
+  std::vector<std::string> argv;  // argv[0] is the absolute binary path
+  std::vector<std::string> env;   // "NAME=value" entries, the whole env
+};
+
 // What a fresh sandbox looks like before any job runs in it.
 struct SandboxSpec {
   std::string sandbox_id;  // unique; [A-Za-z0-9_-]+
@@ -33,6 +42,8 @@ struct SandboxSpec {
   std::vector<BindMount> binds;
   uint64_t tmp_bytes = 64 << 20;  // size of /tmp (and /dev/shm) tmpfs
   uint64_t tmpfs_inodes = 4096;   // inode cap of /tmp and /workspace
+  WarmStart warm;
+  bool is_warm() const { return !warm.argv.empty(); }
 };
 
 // Limits of one job. Zero means "not limited" only where noted; the server
