@@ -29,6 +29,13 @@ absl::Status SetLimit(pid_t pid, int resource, rlim_t soft, rlim_t hard,
   return absl::OkStatus();
 }
 
+// The limits every program has whatever its job: no core files, an 8 MiB
+// stack.
+absl::Status ApplyFixedRlimits(pid_t pid) {
+  FORGE_RETURN_IF_ERROR(SetLimit(pid, RLIMIT_CORE, 0, 0, "CORE"));
+  return SetLimit(pid, RLIMIT_STACK, 8 << 20, 8 << 20, "STACK");
+}
+
 absl::Status DropCapabilities() {
   for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
@@ -84,7 +91,11 @@ absl::Status PrepareAndExec(const ProgramLaunch& launch) {
   if (::chdir(launch.cwd) != 0)
     return LastErrorStatus(absl::StrCat("chdir ", launch.cwd));
   ::umask(022);
-  FORGE_RETURN_IF_ERROR(ApplyRlimits(0, launch.limits));
+  if (launch.apply_job_rlimits) {
+    FORGE_RETURN_IF_ERROR(ApplyRlimits(0, launch.limits));
+  } else {
+    FORGE_RETURN_IF_ERROR(ApplyFixedRlimits(0));
+  }
   FORGE_RETURN_IF_ERROR(DropCapabilities());
   FORGE_RETURN_IF_ERROR(InstallSeccomp(*launch.seccomp, launch.control));
   std::vector<char*> argv;

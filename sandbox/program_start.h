@@ -24,6 +24,11 @@ struct ProgramLaunch {
   int channel = -1;             // when >= 0, becomes fd 3 (warm runner)
   const char* cwd = "/";
   ResourceLimits limits;
+  // A warm program sets only CORE and STACK here and keeps the hard limits
+  // it inherited: raising a hard limit later needs CAP_SYS_RESOURCE in the
+  // host's user namespace, which init lacks, so init lowers them to the
+  // job's limits when the job arrives.
+  bool apply_job_rlimits = true;
   const SeccompPolicy* seccomp = nullptr;
   int control = -1;     // the seccomp listener goes to the launcher here
   int error_pipe = -1;  // why the start failed, if it did
@@ -34,9 +39,8 @@ struct ProgramLaunch {
 [[noreturn]] void ExecProgram(const ProgramLaunch& launch);
 
 // Sets the job's rlimits (CPU, FSIZE, NOFILE, CORE, STACK) on process `pid`
-// (0: the caller). Init uses it on a warm program that is already running;
-// it holds CAP_SYS_RESOURCE in the sandbox's user namespace, so it may raise
-// or lower the hard limits the program started with.
+// (0: the caller); init uses it on a warm program that is already running.
+// Hard limits can only be lowered (EPERM otherwise).
 absl::Status ApplyRlimits(pid_t pid, const ResourceLimits& limits);
 
 }  // namespace forge::sandbox

@@ -178,8 +178,8 @@ absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
   launch.seccomp = &seccomp;
   launch.control = control;
   launch.error_pipe = error_write.get();
-  // The job's rlimits replace these before it is delivered.
-  launch.limits = ResourceLimits{};
+  // The job's rlimits are set on it before the job is delivered.
+  launch.apply_job_rlimits = false;
   pid_t pid = ::fork();
   if (pid < 0) return LastErrorStatus("fork warm program");
   if (pid == 0) {

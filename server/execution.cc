@@ -73,14 +73,6 @@ Outcome OutcomeOf(sandbox::Termination termination) {
   return forge::exec::v1::OUTCOME_INTERNAL_ERROR;
 }
 
-absl::Status MakePipe(UniqueFd& read_end, UniqueFd& write_end) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return LastErrorStatus("pipe2");
-  read_end.Reset(fds[0]);
-  write_end.Reset(fds[1]);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 Execution::Execution(ServiceContext& context, EventSink* sink,
@@ -224,7 +216,10 @@ void Execution::Start() {
 }
 
 void Execution::OnAdmitted(absl::Duration queued) {
-  sandbox::SandboxSpec spec;
+  bool proceed = false;
+  WorkerPool::AcquireOptions options;
+  // A request with env of its own starts its interpreter itself (cold).
+  options.allow_warm = request_.env().empty();
   {
     absl::MutexLock lock(&mutex_);
     holds_slot_ = true;
@@ -233,18 +228,21 @@ void Execution::OnAdmitted(absl::Duration queued) {
     if (cancelled_ || rpc_done_ || early_status_ || finished_enqueued_) {
       ReleaseSlotLocked();
     } else {
-      spec = context_.runtimes.SandboxSpecFor(*runtime_, NewId("sb_"));
-      BindExecutionTools(tool_session_.get(), spec);
+      proceed = true;
+      // Tools are bound into the sandbox when it is made.
+      sandbox::SandboxSpec tools;
+      BindExecutionTools(tool_session_.get(), tools);
+      options.extra_binds = std::move(tools.binds);
     }
   }
-  if (spec.sandbox_id.empty()) return Drive();
-  context_.launcher.Create(spec, [self = shared_from_this()](auto created) {
-    self->OnSandboxCreated(std::move(created));
-  });
+  if (!proceed) return Drive();
+  context_.pool.Acquire(request_.runtime(), std::move(options),
+                        [self = shared_from_this()](auto created) {
+                          self->OnSandboxCreated(std::move(created));
+                        });
 }
 
-void Execution::OnSandboxCreated(
-    absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> created) {
+void Execution::OnSandboxCreated(absl::StatusOr<ReadySandbox> created) {
   bool proceed = false;
   {
     absl::MutexLock lock(&mutex_);
@@ -265,19 +263,19 @@ void Execution::OnSandboxCreated(
   if (!proceed) return Drive();
 
   absl::StatusOr<UniqueFd> payload = sandbox::WriteJobPayload(job_);
-  absl::StatusOr<UniqueFd> stdin_fd =
-      sandbox::MakeReadOnlyMemfd("forge-stdin", request_.stdin());
-  UniqueFd read_ends[2], write_ends[2];
-  absl::Status pipes = MakePipe(read_ends[kStdout], write_ends[kStdout]);
-  if (pipes.ok()) pipes = MakePipe(read_ends[kStderr], write_ends[kStderr]);
+  absl::StatusOr<JobStdio> stdio = TakeJobStdio(*created, request_.stdin());
+  UniqueFd read_ends[2];
+  if (stdio.ok()) {
+    read_ends[kStdout] = std::move(stdio->stdout_read);
+    read_ends[kStderr] = std::move(stdio->stderr_read);
+  }
   {
     absl::MutexLock lock(&mutex_);
-    sandbox_ = std::move(*created);
+    sandbox_ = std::move(created->sandbox);
+    warm_ = created->warm;
     sandbox_ready_at_ = absl::Now();
     context_.metrics.SetProtections(sandbox_->protections(), AllProtections());
-    absl::Status ready = !payload.ok()    ? payload.status()
-                         : !stdin_fd.ok() ? stdin_fd.status()
-                                          : pipes;
+    absl::Status ready = !payload.ok() ? payload.status() : stdio.status();
     if (cancelled_ || rpc_done_)
       ready = absl::CancelledError("cancelled before the job started");
     for (int i = 0; ready.ok() && i < 2; ++i) {
@@ -299,9 +297,9 @@ void Execution::OnSandboxCreated(
       sandbox_.reset();
       ReleaseSlotLocked();
     } else {
-      pending_run_ = PendingRun{std::move(*payload), std::move(*stdin_fd),
-                                std::move(write_ends[kStdout]),
-                                std::move(write_ends[kStderr])};
+      pending_run_ = PendingRun{
+          std::move(*payload), std::move(stdio->program_stdin),
+          std::move(stdio->program_stdout), std::move(stdio->program_stderr)};
       MaybeRunLocked();
     }
   }
@@ -610,7 +608,7 @@ void Execution::MaybeRunLocked() {
   event->set_runtime_version(runtime_->version);
   event->set_sandbox_id(sandbox_->id());
   *event->mutable_queued() = ToProto(queued_);
-  event->set_warm(false);
+  event->set_warm(warm_);
   for (const std::string& protection : sandbox_->protections()) {
     event->add_protections(protection);
   }

@@ -86,8 +86,7 @@ class Execution : public PipeListener,
   };
 
   void OnAdmitted(absl::Duration queued);
-  void OnSandboxCreated(
-      absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> created);
+  void OnSandboxCreated(absl::StatusOr<ReadySandbox> created);
   void OnSandboxFinished(sandbox::SandboxResult result);
   // A tool call's committed audit record (any thread): streamed like the
   // execution's own records.
@@ -155,6 +154,7 @@ class Execution : public PipeListener,
   bool slot_release_pending_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Duration queued_ ABSL_GUARDED_BY(mutex_);
   std::unique_ptr<sandbox::Sandbox> sandbox_ ABSL_GUARDED_BY(mutex_);
+  bool warm_ ABSL_GUARDED_BY(mutex_) = false;  // its interpreter pre-started
   // What the job needs once it may start (see MaybeRunLocked).
   struct PendingRun {
     UniqueFd payload, stdin_fd, stdout_fd, stderr_fd;

@@ -112,9 +112,8 @@ grpc::ServerUnaryReactor* ExecutionService::ListRuntimes(
     forge::exec::v1::Runtime* runtime = response->add_runtimes();
     runtime->set_name(info.config.name());
     runtime->set_version(info.version);
-    // No pool yet: every sandbox is made on the request path.
-    runtime->set_ready(0);
-    runtime->set_warm(false);
+    runtime->set_ready(context_.pool.ready(info.config.name()));
+    runtime->set_warm(context_.pool.warm(info.config.name()));
     for (const std::string& extension : info.config.extensions())
       runtime->add_extensions(extension);
   }

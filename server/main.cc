@@ -40,6 +40,8 @@
 #include "server/privacy/redactor.h"
 #include "server/privacy_secret_scanner.h"
 #include "server/runtime_registry.h"
+#include "server/sandbox_factory.h"
+#include "server/worker_pool.h"
 
 ABSL_FLAG(std::string, config, "",
           "Server config (textproto); default: the embedded config");
@@ -219,18 +221,14 @@ int Run(int argc, char** argv) {
     tools = std::move(*created);
   }
 
-  ServiceContext context{config,
-                         **authenticator,
-                         **runtimes,
-                         **launcher,
-                         **pump,
-                         admission,
-                         **assessor,
-                         **redactor,
-                         **audit_log,
-                         metrics,
-                         ComponentLogger("execution"),
-                         tools.get()};
+  LauncherSandboxFactory sandbox_factory(**launcher, **runtimes);
+  WorkerPool pool(sandbox_factory, PoolRuntimesFrom(**runtimes), &metrics);
+
+  ServiceContext context{
+      config,     **authenticator, **runtimes, **launcher,
+      pool,       **pump,          admission,  **assessor,
+      **redactor, **audit_log,     metrics,    ComponentLogger("execution"),
+      tools.get()};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -258,6 +256,8 @@ int Run(int argc, char** argv) {
   std::printf("forge-execd listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   log->info("event=listening address={}:{}", host, port);
+  // Ready sandboxes are made in the background, after the server listens.
+  pool.Start();
 
   int received = 0;
   sigwait(&signals, &received);
@@ -273,6 +273,8 @@ int Run(int argc, char** argv) {
   // Cancels whatever still runs after the drain window.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server->Wait();
+  // No ready sandbox outlives the server.
+  pool.Shutdown();
   // Whatever is still queued is written and the head signed.
   if (absl::Status closed = (*audit_log)->Close(); !closed.ok()) {
     log->error("event=audit_close_failed error=\"{}\"", closed.message());

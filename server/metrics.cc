@@ -102,6 +102,27 @@ ServerMetrics::ServerMetrics(const std::vector<std::string>& runtimes,
                        .Name("forge_exec_pool_in_use")
                        .Help("Sandboxes running a program")
                        .Register(*registry_)),
+      pool_refill_seconds_(
+          BuildHistogram()
+              .Name("forge_exec_pool_refill_seconds")
+              .Help("Time to make one ready sandbox in the background")
+              .Register(*registry_)),
+      pool_refill_failures_(
+          BuildCounter()
+              .Name("forge_exec_pool_refill_failures_total")
+              .Help("Background sandbox creations that failed")
+              .Register(*registry_)),
+      pool_acquired_(
+          BuildCounter()
+              .Name("forge_exec_pool_acquired_total")
+              .Help("Sandboxes handed to executions, from the pool or made on "
+                    "the request path")
+              .Register(*registry_)),
+      pool_warm_(BuildCounter()
+                     .Name("forge_exec_pool_warm_total")
+                     .Help("Executions of a warm runtime that got a "
+                           "pre-started interpreter (hit) or not (miss)")
+                     .Register(*registry_)),
       protection_active_(
           BuildGauge()
               .Name("forge_exec_sandbox_protection_active")
@@ -178,6 +199,12 @@ ServerMetrics::ServerMetrics(const std::vector<std::string>& runtimes,
     execution_seconds_.Add({{"runtime", runtime}}, LatencyBuckets());
     pool_ready_.Add({{"runtime", runtime}});
     pool_in_use_.Add({{"runtime", runtime}});
+    pool_refill_seconds_.Add({{"runtime", runtime}}, LatencyBuckets());
+    pool_refill_failures_.Add({{"runtime", runtime}});
+    for (const char* source : {"pool", "request_path"})
+      pool_acquired_.Add({{"runtime", runtime}, {"source", source}});
+    for (const char* result : {"hit", "miss"})
+      pool_warm_.Add({{"runtime", runtime}, {"result", result}});
   }
   for (int level = 1; level <= forge::exec::v1::RiskLevel_MAX; ++level) {
     assessments_.Add(
@@ -268,6 +295,32 @@ void ServerMetrics::Assessed(forge::exec::v1::RiskLevel level,
 
 void ServerMetrics::SandboxInUse(const std::string& runtime, int delta) {
   pool_in_use_.Add({{"runtime", runtime}}).Increment(delta);
+}
+
+void ServerMetrics::PoolReady(const std::string& runtime, uint32_t ready) {
+  pool_ready_.Add({{"runtime", runtime}}).Set(ready);
+}
+
+void ServerMetrics::PoolRefilled(const std::string& runtime,
+                                 absl::Duration elapsed, bool ok) {
+  if (ok) {
+    pool_refill_seconds_.Add({{"runtime", runtime}}, LatencyBuckets())
+        .Observe(absl::ToDoubleSeconds(elapsed));
+  } else {
+    pool_refill_failures_.Add({{"runtime", runtime}}).Increment();
+  }
+}
+
+void ServerMetrics::PoolAcquired(const std::string& runtime, Source source,
+                                 bool warm_runtime, bool warm) {
+  pool_acquired_
+      .Add({{"runtime", runtime},
+            {"source", source == Source::kPool ? "pool" : "request_path"}})
+      .Increment();
+  if (warm_runtime) {
+    pool_warm_.Add({{"runtime", runtime}, {"result", warm ? "hit" : "miss"}})
+        .Increment();
+  }
 }
 
 void ServerMetrics::SeedTypes(const std::vector<std::string>& redaction_types,

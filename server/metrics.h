@@ -23,10 +23,11 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "server/audit/audit_options.h"
+#include "server/worker_pool.h"
 
 namespace forge::server {
 
-class ServerMetrics : public audit::AuditObserver {
+class ServerMetrics : public audit::AuditObserver, public PoolObserver {
  public:
   // Registers every family; `runtimes` and `protections` seed the labelled
   // series. The exposer starts only with StartExposer.
@@ -55,6 +56,13 @@ class ServerMetrics : public audit::AuditObserver {
   // A sandbox of `runtime` started (+1) or ended (-1) running a program.
   void SandboxInUse(const std::string& runtime, int delta);
 
+  // PoolObserver (worker_pool.h)
+  void PoolReady(const std::string& runtime, uint32_t ready) override;
+  void PoolRefilled(const std::string& runtime, absl::Duration elapsed,
+                    bool ok) override;
+  void PoolAcquired(const std::string& runtime, Source source,
+                    bool warm_runtime, bool warm) override;
+
   // audit::AuditObserver
   void OnBatchCommitted(size_t records, size_t bytes, absl::Duration write_time,
                         absl::Duration fsync_time) override;
@@ -74,6 +82,10 @@ class ServerMetrics : public audit::AuditObserver {
   prometheus::Family<prometheus::Histogram>& execution_seconds_;
   prometheus::Family<prometheus::Gauge>& pool_ready_;
   prometheus::Family<prometheus::Gauge>& pool_in_use_;
+  prometheus::Family<prometheus::Histogram>& pool_refill_seconds_;
+  prometheus::Family<prometheus::Counter>& pool_refill_failures_;
+  prometheus::Family<prometheus::Counter>& pool_acquired_;
+  prometheus::Family<prometheus::Counter>& pool_warm_;
   prometheus::Family<prometheus::Gauge>& protection_active_;
   prometheus::Family<prometheus::Counter>& assessments_;
   prometheus::Family<prometheus::Counter>& actions_;

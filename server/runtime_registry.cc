@@ -18,6 +18,7 @@
 #include "common/errno_status.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
+#include "sandbox/warm_runner.h"
 
 extern char** environ;
 
@@ -153,6 +154,37 @@ sandbox::SandboxSpec RuntimeRegistry::SandboxSpecFor(
   return spec;
 }
 
+std::vector<std::string> RuntimeRegistry::BaseEnv(
+    const RuntimeInfo& runtime) const {
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin",
+                                  absl::StrCat("HOME=", sandbox::kWorkspaceDir),
+                                  "TMPDIR=/tmp",
+                                  "LANG=C.UTF-8",
+                                  "USER=sandbox",
+                                  "LOGNAME=sandbox"};
+  // Sorted for a deterministic environment regardless of map order.
+  std::vector<std::pair<std::string, std::string>> runtime_env(
+      runtime.config.env().begin(), runtime.config.env().end());
+  std::sort(runtime_env.begin(), runtime_env.end());
+  for (const auto& [name, value] : runtime_env)
+    env.push_back(absl::StrCat(name, "=", value));
+  return env;
+}
+
+std::optional<sandbox::WarmStart> RuntimeRegistry::WarmStartFor(
+    const RuntimeInfo& runtime) const {
+  absl::StatusOr<sandbox::WarmRunnerKind> kind =
+      sandbox::WarmRunnerFor(runtime.binary_in_sandbox);
+  if (!kind.ok()) return std::nullopt;
+  sandbox::WarmStart warm;
+  warm.argv.push_back(runtime.binary_in_sandbox);
+  for (const std::string& arg : runtime.config.args()) warm.argv.push_back(arg);
+  for (std::string& arg : sandbox::WarmRunnerArgs(*kind))
+    warm.argv.push_back(std::move(arg));
+  warm.env = BaseEnv(runtime);
+  return warm;
+}
+
 absl::StatusOr<sandbox::JobSpec> RuntimeRegistry::JobFor(
     const RuntimeInfo& runtime,
     const forge::exec::v1::ExecuteRequest& request) const {
@@ -163,14 +195,7 @@ absl::StatusOr<sandbox::JobSpec> RuntimeRegistry::JobFor(
   job.argv.push_back(absl::StrCat(sandbox::kWorkspaceDir, "/", script));
   for (const std::string& arg : request.args()) job.argv.push_back(arg);
 
-  job.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
-             absl::StrCat("HOME=", sandbox::kWorkspaceDir),
-             "TMPDIR=/tmp",
-             "LANG=C.UTF-8",
-             "USER=sandbox",
-             "LOGNAME=sandbox"};
-  for (const auto& [name, value] : runtime.config.env())
-    job.env.push_back(absl::StrCat(name, "=", value));
+  job.env = BaseEnv(runtime);
   // Sorted for a deterministic environment regardless of map order.
   std::vector<std::pair<std::string, std::string>> request_env(
       request.env().begin(), request.env().end());

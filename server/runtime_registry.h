@@ -8,6 +8,7 @@
 #define FORGE_SERVER_RUNTIME_REGISTRY_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ class RuntimeRegistry {
   sandbox::SandboxSpec SandboxSpecFor(const RuntimeInfo& runtime,
                                       const std::string& sandbox_id) const;
 
+  // How a warm sandbox of `runtime` starts its interpreter: the job's argv
+  // up to the script, then the warm runner's own arguments
+  // (sandbox/warm_runner.h), with exactly the environment JobFor gives a
+  // request without env. nullopt when the runtime has no warm runner.
+  std::optional<sandbox::WarmStart> WarmStartFor(
+      const RuntimeInfo& runtime) const;
+
   // The job for a validated request: the code becomes /workspace/<script_name>
   // next to the request's files. INVALID_ARGUMENT when a file would replace
   // the script.
@@ -51,6 +59,9 @@ class RuntimeRegistry {
  private:
   explicit RuntimeRegistry(const forge::exec::v1::ServerConfig& config)
       : config_(config) {}
+
+  // The environment every job of `runtime` gets before the request's own.
+  std::vector<std::string> BaseEnv(const RuntimeInfo& runtime) const;
 
   const forge::exec::v1::ServerConfig config_;
   std::vector<RuntimeInfo> runtimes_;

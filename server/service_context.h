@@ -16,6 +16,7 @@
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
 #include "server/runtime_registry.h"
+#include "server/worker_pool.h"
 #include "spdlog/logger.h"
 
 namespace forge::mcp {
@@ -29,6 +30,7 @@ struct ServiceContext {
   const auth::Authenticator& authenticator;
   const RuntimeRegistry& runtimes;
   sandbox::LauncherClient& launcher;
+  WorkerPool& pool;
   OutputPump& pump;
   Admission& admission;
   const cars::Assessor& assessor;

@@ -172,16 +172,20 @@ TEST_F(WarmStartTest, PythonTracebackShowsOnlyTheProgram) {
 TEST_F(WarmStartTest, WarmProgramIsConfinedAndGetsTheJobsLimits) {
   ResourceLimits limits;
   limits.max_open_files = 77;
+  limits.cpu_time = absl::Seconds(120);  // above the default
+  limits.max_file_bytes = 5 << 20;
   WarmRun run = Run(kPython, {"-B"}, "main.py",
                     "import resource\n"
                     "print(resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+                    "print(resource.getrlimit(resource.RLIMIT_CPU))\n"
+                    "print(resource.getrlimit(resource.RLIMIT_FSIZE))\n"
                     "status = open('/proc/self/status').read().splitlines()\n"
                     "print([l for l in status if l.startswith(('Seccomp:', "
                     "'NoNewPrivs:', 'CapEff:', 'CapBnd:', 'Uid:'))])\n",
                     limits);
   ASSERT_TRUE(run.created.ok()) << run.created;
   EXPECT_EQ(run.result.exit_code, 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr("(77, 77)"));
+  EXPECT_THAT(run.out, HasSubstr("(77, 77)\n(120, 121)\n(5242880, 5242880)"));
   EXPECT_THAT(run.out, HasSubstr("'Seccomp:\\t2'"));
   EXPECT_THAT(run.out, HasSubstr("'NoNewPrivs:\\t1'"));
   EXPECT_THAT(run.out, HasSubstr("'CapEff:\\t0000000000000000'"));
