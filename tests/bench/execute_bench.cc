@@ -8,6 +8,8 @@
 //   <rt>-cold     Execute over gRPC on loopback, server whose pools keep
 //                 ready sandboxes without a pre-started interpreter
 //   <rt>-warm     the same with warm pools (the interpreter waits for code)
+//   py-warm-shm   py-warm with the server's audit log on tmpfs (no disk
+//                 fsync): the audit commit's share of the overhead
 // throughput: requests/s of warm Python Execute and of bare python3 at
 //   concurrency 1, 4 and 16 (each for --seconds), with the warm hit ratio
 //   and the queue wait the server reported (Started.queued).
@@ -97,6 +99,7 @@ struct Timed {
   bool ok = false;
   bool warm = false;
   double queued_ms = 0;
+  double program_ms = 0;  // Finished.usage.wall_time: delivery to exit
 };
 
 Timed ExecuteRun(Stub& stub, const std::string& runtime,
@@ -108,6 +111,9 @@ Timed ExecuteRun(Stub& stub, const std::string& runtime,
   timed.ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   timed.ok = run.finished.outcome() == forge::exec::v1::OUTCOME_EXITED &&
              run.stdout_data == "1\n";
+  timed.program_ms = google::protobuf::util::TimeUtil::DurationToNanoseconds(
+                         run.finished.usage().wall_time()) /
+                     1e6;
   for (const auto& event : run.events) {
     if (!event.has_started()) continue;
     timed.warm = event.started().warm();
@@ -133,7 +139,7 @@ std::string RuntimesConfig(bool warm, int python_pool = -1) {
     // Only the python pool, at the given size.
     std::string out;
     for (absl::string_view block : absl::StrSplit(runtimes, "runtimes {")) {
-      if (block.empty()) continue;
+      if (block.find("pool_size: ") == absl::string_view::npos) continue;
       std::string b(block);
       const bool python = b.find("name: \"python\"") != std::string::npos;
       const size_t at = b.find("pool_size: ");
@@ -181,6 +187,7 @@ struct Mode {
   std::string name;
   std::function<Timed()> run;
   std::vector<double> ms;
+  std::vector<double> program_ms;
   int warm_hits = 0;
 };
 
@@ -188,8 +195,16 @@ void Latency(int rounds) {
   const std::string deno = forge::testing::SourceDir() + "/.deps/bin/deno";
   auto warm_server = StartServer(RuntimesConfig(/*warm=*/true));
   auto cold_server = StartServer(RuntimesConfig(/*warm=*/false));
+  // The same warm server with its audit log on tmpfs: how much of the
+  // Execute overhead is the audit fsync (two commits in every execution's
+  // path: before the program starts and before `finished`).
+  char audit_dir[] = "/dev/shm/forge-bench-audit-XXXXXX";
+  if (::mkdtemp(audit_dir) == nullptr) std::exit(1);
+  auto tmpfs_server = StartServer(absl::StrCat(
+      RuntimesConfig(/*warm=*/true), "audit { dir: \"", audit_dir, "\" }\n"));
   auto warm_stub = warm_server->NewStub();
   auto cold_stub = cold_server->NewStub();
+  auto tmpfs_stub = tmpfs_server->NewStub();
   auto launcher = forge::sandbox::LauncherClient::Start(
       forge::testing::BuildDir() + "/sandbox/forge-launcher");
   if (!launcher.ok()) std::exit(1);
@@ -251,9 +266,14 @@ void Latency(int rounds) {
       add(short_name + "-warm",
           [&, rt] { return ExecuteRun(*warm_stub, rt.name, rt.code); });
     }
+    if (rt.name == "python") {
+      add("py-warm-shm",
+          [&, rt] { return ExecuteRun(*tmpfs_stub, rt.name, rt.code); });
+    }
   }
   WaitReady(*warm_stub, "python", 4);
   WaitReady(*cold_stub, "python", 4);
+  WaitReady(*tmpfs_stub, "python", 4);
   for (int round = -5; round < rounds; ++round) {  // 5 warm-up rounds
     for (Mode& mode : modes) {
       Timed t = mode.run();
@@ -263,21 +283,23 @@ void Latency(int rounds) {
       }
       if (round < 0) continue;
       mode.ms.push_back(t.ms);
+      mode.program_ms.push_back(t.program_ms);
       if (t.warm) ++mode.warm_hits;
     }
   }
   std::printf("latency: %d interleaved rounds of print(1) per mode (ms)\n",
               rounds);
-  std::printf("%-12s %8s %8s %8s %9s %9s %6s\n", "mode", "p50", "p95", "p99",
-              "p50/bare", "p50-bare", "warm");
+  std::printf("%-12s %8s %8s %8s %9s %9s %6s %9s\n", "mode", "p50", "p95",
+              "p99", "p50/bare", "p50-bare", "warm", "prog p50");
   double bare_p50 = 0;
   for (const Mode& mode : modes) {
     const double p50 = Percentile(mode.ms, 0.5);
     if (mode.name.find("-bare") != std::string::npos) bare_p50 = p50;
-    std::printf("%-12s %8.2f %8.2f %8.2f %8.2fx %+9.2f %5.0f%%\n",
+    std::printf("%-12s %8.2f %8.2f %8.2f %8.2fx %+9.2f %5.0f%% %9.2f\n",
                 mode.name.c_str(), p50, Percentile(mode.ms, 0.95),
                 Percentile(mode.ms, 0.99), p50 / bare_p50, p50 - bare_p50,
-                100.0 * mode.warm_hits / mode.ms.size());
+                100.0 * mode.warm_hits / mode.ms.size(),
+                Percentile(mode.program_ms, 0.5));
   }
 }
 
@@ -431,6 +453,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "execute_bench: needs root\n");
     return 77;
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   if (only.empty() || only == "latency") Latency(rounds);
   if (only.empty() || only == "throughput") ThroughputSuite(seconds);
   if (only.empty() || only == "memory") Memory();
