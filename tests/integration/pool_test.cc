@@ -5,8 +5,11 @@
 // behaves like the cold one; and shutdown leaves no sandbox behind.
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -305,16 +308,63 @@ TEST_F(PoolTest, BurstBeyondThePoolIsServedFresh) {
   EXPECT_EQ(sandboxes.size(), 6u);  // no sandbox served two executions
 }
 
-// Last: stops the suite's server and proves its ready sandboxes died with it.
+// The launcher: the server's child process.
+pid_t LauncherOf(pid_t server) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    int pid;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)),
+                     std::istreambuf_iterator<char>());
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::vector<std::string> fields =
+        absl::StrSplit(text.substr(paren + 2), ' ');
+    int parent;
+    if (fields.size() > 1 && absl::SimpleAtoi(fields[1], &parent) &&
+        parent == server) {
+      return pid;
+    }
+  }
+  return -1;
+}
+
+// The sandbox cgroups (sub-directories) under the launcher's own cgroup, in
+// every hierarchy it uses; -1 when the launcher has no cgroup directory.
+int SandboxCgroups(pid_t launcher) {
+  int found = -1;
+  for (const char* root :
+       {"/sys/fs/cgroup/memory/forge-exec", "/sys/fs/cgroup/pids/forge-exec",
+        "/sys/fs/cgroup/forge-exec"}) {
+    const std::filesystem::path dir =
+        std::filesystem::path(root) / std::to_string(launcher);
+    std::error_code error;
+    if (!std::filesystem::is_directory(dir, error)) continue;
+    found = std::max(found, 0);
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+      if (entry.is_directory()) ++found;
+    }
+  }
+  return found;
+}
+
+// Last: stops the suite's server and proves its ready sandboxes (processes
+// and cgroups) died with it.
 TEST_F(PoolTest, ZzShutdownLeavesNoReadySandbox) {
   WaitForReady("python", 2);
   ASSERT_GE(CountProcessesMatching(Marker()), 2);
+  const pid_t launcher = LauncherOf(server_->pid());
+  ASSERT_GT(launcher, 0);
+  const int cgroups_before = SandboxCgroups(launcher);
   absl::StatusOr<int> status = server_->Terminate(absl::Seconds(30));
   ASSERT_TRUE(status.ok()) << status.status();
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (CountProcessesMatching(Marker()) > 0 && absl::Now() < deadline)
     absl::SleepFor(absl::Milliseconds(10));
   EXPECT_EQ(CountProcessesMatching(Marker()), 0);
+  if (cgroups_before < 0) return;  // no cgroups on this host
+  EXPECT_GE(cgroups_before, 2);    // the ready sandboxes had theirs
+  EXPECT_LE(SandboxCgroups(launcher), 0);
 }
 
 }  // namespace
