@@ -25,11 +25,14 @@ class FakeFactory : public SandboxFactory {
   struct Pending {
     std::string runtime;
     bool warm;
+    std::vector<sandbox::BindMount> extra_binds;
     Done done;
   };
 
-  void Create(const std::string& runtime, bool warm, Done done) override {
-    pending.push_back(Pending{runtime, warm, std::move(done)});
+  void Create(const std::string& runtime, bool warm,
+              std::vector<sandbox::BindMount> extra_binds, Done done) override {
+    pending.push_back(
+        Pending{runtime, warm, std::move(extra_binds), std::move(done)});
     ++created;
     if (warm) ++created_warm;
   }
@@ -93,11 +96,15 @@ bool Destroyed(const UniqueFd& life) {
 // otherwise the fake's next completion answers).
 absl::StatusOr<ReadySandbox> AcquireNow(
     WorkerPool& pool, FakeFactory& factory, const std::string& runtime,
-    bool allow_warm = true, std::vector<UniqueFd>* lives = nullptr) {
+    bool allow_warm = true, std::vector<UniqueFd>* lives = nullptr,
+    std::vector<sandbox::BindMount> extra_binds = {}) {
   std::optional<absl::StatusOr<ReadySandbox>> got;
-  pool.Acquire(runtime, allow_warm, [&](absl::StatusOr<ReadySandbox> sandbox) {
-    got = std::move(sandbox);
-  });
+  WorkerPool::AcquireOptions options;
+  options.allow_warm = allow_warm;
+  options.extra_binds = std::move(extra_binds);
+  pool.Acquire(
+      runtime, std::move(options),
+      [&](absl::StatusOr<ReadySandbox> sandbox) { got = std::move(sandbox); });
   // The on-path creation is the newest pending one.
   while (!got && !factory.pending.empty()) {
     FakeFactory::Pending last = std::move(factory.pending.back());
@@ -158,7 +165,7 @@ TEST(WorkerPoolTest, EmptyPoolMakesAColdSandboxOnTheRequestPath) {
   pool.Start();
   ASSERT_EQ(factory.pending.size(), 1u);  // the refill, not yet done
   std::optional<absl::StatusOr<ReadySandbox>> got;
-  pool.Acquire("python", true, [&](absl::StatusOr<ReadySandbox> sandbox) {
+  pool.Acquire("python", {}, [&](absl::StatusOr<ReadySandbox> sandbox) {
     got = std::move(sandbox);
   });
   EXPECT_FALSE(got.has_value());  // waits for its own creation
@@ -188,6 +195,27 @@ TEST(WorkerPoolTest, JobThatCannotUseAWarmInterpreterGetsAFreshColdOne) {
   ASSERT_TRUE(sandbox.ok());
   EXPECT_FALSE(sandbox->warm);
   EXPECT_EQ(pool.ready("python"), 2u);  // the warm ones stay for others
+}
+
+TEST(WorkerPoolTest, JobThatNeedsExtraBindsGetsAFreshSandboxWithThem) {
+  FakeFactory factory;
+  WorkerPool pool(factory, {{"python", 2, true}}, nullptr);
+  pool.Start();
+  std::vector<UniqueFd> lives;
+  factory.CompleteAll(&lives);
+  std::optional<absl::StatusOr<ReadySandbox>> got;
+  WorkerPool::AcquireOptions options;
+  options.extra_binds = {{"/host/tools", "/tools"}};
+  pool.Acquire(
+      "python", std::move(options),
+      [&](absl::StatusOr<ReadySandbox> sandbox) { got = std::move(sandbox); });
+  ASSERT_EQ(factory.pending.size(), 1u);
+  EXPECT_FALSE(factory.pending.back().warm);
+  ASSERT_EQ(factory.pending.back().extra_binds.size(), 1u);
+  EXPECT_EQ(factory.pending.back().extra_binds[0].target, "/tools");
+  lives.push_back(factory.CompleteOne());
+  ASSERT_TRUE(got.has_value() && got->ok());
+  EXPECT_EQ(pool.ready("python"), 2u);  // the ready ones stay for others
 }
 
 TEST(WorkerPoolTest, ZeroSizeRuntimeAlwaysCreatesOnDemand) {
