@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -301,6 +302,8 @@ void Latency(int rounds) {
                 100.0 * mode.warm_hits / mode.ms.size(),
                 Percentile(mode.program_ms, 0.5));
   }
+  tmpfs_server.reset();
+  std::filesystem::remove_all(audit_dir);
 }
 
 // --- throughput ----------------------------------------------------------
