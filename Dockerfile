@@ -102,4 +102,9 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
 
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/opt/forge-exec/bin/forge-execd"]
-CMD ["--listen", "0.0.0.0:50051", "--metrics_listen", "0.0.0.0:9464"]
+# Listening beyond loopback needs authentication: deploy/config/
+# container.textproto reads bearer tokens from a file mounted at
+# /etc/forge-exec/secrets/tokens.textproto (the Kubernetes manifests mount
+# their Secret there and pass a config of their own).
+CMD ["--config", "/opt/forge-exec/deploy/config/container.textproto", \
+     "--listen", "0.0.0.0:50051", "--metrics_listen", "0.0.0.0:9464"]

@@ -2,6 +2,7 @@
 //
 //   forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]
 //   forge-exec runtimes
+//   forge-exec token new|hash   (client/token_command.h)
 //   Common flags: --server HOST:PORT, --timeout DURATION, --json, --token T
 //
 // `run` streams the program's stdout and stderr live to the terminal's and
@@ -25,6 +26,7 @@
 #include "absl/time/time.h"
 #include "cars/format_assessment.h"
 #include "client/exec_client.h"
+#include "client/token_command.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/audit/verify.h"
@@ -44,6 +46,11 @@ ABSL_FLAG(std::string, evidence, "",
 ABSL_FLAG(std::string, public_key, "",
           "audit verify: the server's published public key file");
 ABSL_FLAG(std::string, token, "", "bearer token (default: $FORGE_EXEC_TOKEN)");
+ABSL_FLAG(std::string, tenant, "", "token new: the tenant of the config entry");
+ABSL_FLAG(std::string, principal, "",
+          "token new: the principal of the config entry");
+ABSL_FLAG(std::string, roles, "",
+          "token new: comma-separated roles of the config entry");
 
 namespace forge::client {
 namespace {
@@ -57,7 +64,9 @@ constexpr char kUsage[] =
     "  forge-exec runtimes\n"
     "  forge-exec evidence EXECUTION_ID          (prints the pack as JSON)\n"
     "  forge-exec audit verify FILE... | --evidence PACK [--public_key "
-    "FILE]\n\n"
+    "FILE]\n"
+    "  forge-exec token new [--tenant T --principal P --roles R,...]\n"
+    "  forge-exec token hash [TOKEN]            (default: token on stdin)\n\n"
     "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n";
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
@@ -326,6 +335,11 @@ int Main(int argc, char** argv) {
   if (command == "assess") return Assess(client, positional);
   if (command == "audit") return AuditVerify(positional);
   if (command == "evidence") return Evidence(client, positional);
+  if (command == "token") {
+    return TokenCommand(positional, absl::GetFlag(FLAGS_tenant),
+                        absl::GetFlag(FLAGS_principal),
+                        absl::GetFlag(FLAGS_roles));
+  }
   std::cerr << "forge-exec: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

@@ -539,6 +539,7 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
   if (finished_enqueued_) return;
   finished_enqueued_ = true;
   pending_run_.reset();
+  quota_lease_.Release();
   context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
                      id_, forge::exec::v1::Outcome_Name(finished.outcome()),
                      finished.exit_code());

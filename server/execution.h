@@ -65,6 +65,11 @@ class Execution : public PipeListener,
   void OnPipeIdle(int stream) override;
 
   const std::string& id() const { return id_; }
+  // The tenant's concurrency slot (TenantQuotas); returned once the
+  // execution completes. Call before Start().
+  void HoldQuotaLease(TenantQuotas::Lease lease) {
+    quota_lease_ = std::move(lease);
+  }
 
  private:
   enum StreamIndex { kStdout = 0, kStderr = 1 };
@@ -150,6 +155,7 @@ class Execution : public PipeListener,
   // The /tools tree and socket, when the request asked for tools.
   std::unique_ptr<mcp::ToolSession> tool_session_;
   uint64_t admission_ticket_ = 0;
+  TenantQuotas::Lease quota_lease_;
   bool holds_slot_ ABSL_GUARDED_BY(mutex_) = false;
   bool slot_release_pending_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Duration queued_ ABSL_GUARDED_BY(mutex_);

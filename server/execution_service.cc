@@ -36,11 +36,13 @@ class ExecutionService::ExecuteReactor final
       public EventSink {
  public:
   ExecuteReactor(ExecutionService& service, auth::Caller caller,
-                 const forge::exec::v1::ExecuteRequest& request)
+                 const forge::exec::v1::ExecuteRequest& request,
+                 TenantQuotas::Lease lease)
       : service_(service),
         execution_(std::make_shared<Execution>(service.context_, this,
                                                std::move(caller), request)) {
     service_.CallStarted();
+    execution_->HoldQuotaLease(std::move(lease));
     execution_->Start();
   }
 
@@ -74,7 +76,22 @@ ExecutionService::Execute(grpc::CallbackServerContext* call,
   absl::StatusOr<auth::Caller> caller =
       Authorize(*call, auth::Role::kExecutor, "Execute");
   if (!caller.ok()) return new RefusedExecute(ToGrpcStatus(caller.status()));
-  return new ExecuteReactor(*this, std::move(*caller), *request);
+  // The tenant's caps: its maximum limits, then its concurrency and rate.
+  forge::exec::v1::ExecuteRequest within_quota = *request;
+  absl::Status limits = context_.quotas.ApplyLimits(
+      caller->tenant, context_.config.default_limits(),
+      within_quota.mutable_limits());
+  absl::StatusOr<TenantQuotas::Lease> lease =
+      limits.ok() ? context_.quotas.Admit(caller->tenant)
+                  : absl::StatusOr<TenantQuotas::Lease>(limits);
+  if (!lease.ok()) {
+    context_.log->info("event=quota_refused tenant={} reason=\"{}\"",
+                       caller->tenant, lease.status().message());
+    return new RefusedExecute(
+        TenantQuotas::ToGrpcStatusWithRetryHint(lease.status(), *call));
+  }
+  return new ExecuteReactor(*this, std::move(*caller), within_quota,
+                            std::move(*lease));
 }
 
 absl::StatusOr<auth::Caller> ExecutionService::Authorize(
@@ -85,14 +102,17 @@ absl::StatusOr<auth::Caller> ExecutionService::Authorize(
   if (!caller.ok()) {
     context_.log->info("event=unauthenticated rpc={} peer={} reason=\"{}\"",
                        rpc, call.peer(), caller.status().message());
+    context_.access_audit.Denied(rpc, call.peer(), nullptr, caller.status());
     return caller.status();
   }
   if (!caller->Has(role)) {
     context_.log->info(
         "event=permission_denied rpc={} tenant={} principal={} needs={}", rpc,
         caller->tenant, caller->principal, auth::RoleName(role));
-    return absl::PermissionDeniedError(
+    absl::Status denied = absl::PermissionDeniedError(
         absl::StrCat(rpc, " needs the ", auth::RoleName(role), " role"));
+    context_.access_audit.Denied(rpc, call.peer(), &*caller, denied);
+    return denied;
   }
   return caller;
 }
@@ -188,9 +208,15 @@ grpc::ServerUnaryReactor* ExecutionService::GetEvidence(
   // Evidence reads log files and may wait for a head signature (an fsync):
   // off gRPC's threads.
   std::thread([this, reactor, execution_id = request->execution_id(),
-               tenant = caller->tenant, response] {
+               caller = *caller, peer = call->peer(), response] {
     absl::StatusOr<forge::exec::v1::EvidencePack> pack =
-        context_.audit.Evidence(execution_id, tenant);
+        context_.audit.Evidence(execution_id, caller.tenant);
+    // Another tenant's execution looks like none at all to the caller; the
+    // trail records the attempt.
+    if (absl::IsNotFound(pack.status())) {
+      context_.access_audit.Denied("GetEvidence", peer, &caller, pack.status(),
+                                   {{"requested_execution_id", execution_id}});
+    }
     if (pack.ok()) *response = std::move(*pack);
     reactor->Finish(ToGrpcStatus(pack.status()));
   }).detach();

@@ -30,9 +30,11 @@
 #include "server/audit/audit_log.h"
 #include "server/audit/audit_options.h"
 #include "server/auth/authenticator.h"
+#include "server/auth/tls_credentials.h"
 #include "server/config.h"
 #include "server/embedded_config.h"
 #include "server/execution_service.h"
+#include "server/grpc_server_options.h"
 #include "server/logging.h"
 #include "server/mcp/tool_service.h"
 #include "server/metrics.h"
@@ -119,6 +121,12 @@ int Run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<auth::Authenticator>> authenticator =
       auth::AuthenticatorFromConfig(config);
   if (!authenticator.ok()) return Fail("auth", authenticator.status());
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      auth::ServerCredentialsFromConfig(config.auth());
+  if (!credentials.ok()) return Fail("auth", credentials.status());
+  absl::StatusOr<std::unique_ptr<TenantQuotas>> quotas =
+      TenantQuotas::Create(config.tenant_quotas(), Clock::Real());
+  if (!quotas.ok()) return Fail("configuration", quotas.status());
   if (absl::Status logging =
           ConfigureLogging(config.log_level(), config.log_format());
       !logging.ok()) {
@@ -224,19 +232,30 @@ int Run(int argc, char** argv) {
   LauncherSandboxFactory sandbox_factory(**launcher, **runtimes);
   WorkerPool pool(sandbox_factory, PoolRuntimesFrom(**runtimes), &metrics);
 
-  ServiceContext context{
-      config,     **authenticator, **runtimes, **launcher,
-      pool,       **pump,          admission,  **assessor,
-      **redactor, **audit_log,     metrics,    ComponentLogger("execution"),
-      tools.get()};
+  AccessAudit access_audit(**audit_log, Clock::Real());
+  ServiceContext context{config,
+                         **authenticator,
+                         **runtimes,
+                         **launcher,
+                         pool,
+                         **pump,
+                         admission,
+                         **assessor,
+                         **redactor,
+                         **audit_log,
+                         metrics,
+                         ComponentLogger("execution"),
+                         access_audit,
+                         **quotas,
+                         tools.get()};
   ExecutionService service(context);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen(), grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(config.listen(), *credentials, &port);
+  GrpcServerOptions::FromConfig(config.grpc()).ApplyTo(builder);
   builder.RegisterService(&service);
   const int max_message = static_cast<int>(
       std::min<uint64_t>(config.request_limits().max_message_bytes(), INT_MAX));
@@ -255,7 +274,11 @@ int Run(int argc, char** argv) {
   // One machine-readable line on stdout (tests and scripts read the port).
   std::printf("forge-execd listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
-  log->info("event=listening address={}:{}", host, port);
+  log->info("event=listening address={}:{} tls={} client_cert={}", host, port,
+            config.auth().has_tls(),
+            config.auth().tls().require_client_cert()   ? "required"
+            : !config.auth().tls().client_ca_path().empty() ? "optional"
+                                                            : "off");
   // Ready sandboxes are made in the background, after the server listens.
   pool.Start();
 

@@ -9,6 +9,7 @@
 #include "cars/assessor.h"
 #include "forge/exec/v1/config.pb.h"
 #include "sandbox/launcher_client.h"
+#include "server/access_audit.h"
 #include "server/admission.h"
 #include "server/audit/audit_log.h"
 #include "server/auth/authenticator.h"
@@ -17,6 +18,7 @@
 #include "server/privacy/redactor.h"
 #include "server/runtime_registry.h"
 #include "server/worker_pool.h"
+#include "server/tenant_quotas.h"
 #include "spdlog/logger.h"
 
 namespace forge::mcp {
@@ -38,6 +40,8 @@ struct ServiceContext {
   audit::AuditLog& audit;
   ServerMetrics& metrics;
   std::shared_ptr<spdlog::logger> log;
+  AccessAudit& access_audit;
+  TenantQuotas& quotas;
   // MCP tool access; null when the config registers no MCP server.
   mcp::ToolService* tools = nullptr;
 };

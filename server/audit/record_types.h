@@ -21,6 +21,10 @@ inline constexpr char kError[] = "error";
 // One call of an MCP tool by a sandboxed program (server/mcp/tool_binding.h).
 inline constexpr char kToolCall[] = "tool_call";
 
+// A refused call: UNAUTHENTICATED, PERMISSION_DENIED, or NOT_FOUND for data
+// of another tenant (server/access_audit.h). No execution_id.
+inline constexpr char kAccessDenied[] = "access_denied";
+
 // Housekeeping (made by the log). A chain_head_signed record carries an
 // Ed25519 signature over the head it follows (sequence - 1); a log_recovery
 // record says what the log found and repaired when it opened or after a

@@ -25,7 +25,12 @@ class Authenticator {
       const grpc::ServerContextBase& call) const = 0;
 };
 
-// The authenticator `config.auth` describes. INVALID_ARGUMENT when the
+// True when `auth` configures tokens or client certificates.
+bool HasCredentials(const forge::exec::v1::AuthConfig& auth);
+
+// The authenticator `config.auth` describes: the test-only metadata identity
+// (loopback only), credentials (tokens, client certificates) on any
+// listener, else anonymous (loopback only). INVALID_ARGUMENT when the
 // config is unusable, e.g. authentication off on a non-loopback listener.
 absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromConfig(
     const forge::exec::v1::ServerConfig& config);

@@ -68,26 +68,4 @@ bool IsLoopbackListen(absl::string_view listen) {
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<Authenticator>> AuthenticatorFromConfig(
-    const forge::exec::v1::ServerConfig& config) {
-  const bool loopback = IsLoopbackListen(config.listen());
-  if (config.auth().identity_from_metadata()) {
-    if (!loopback) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "auth.identity_from_metadata is for tests and trusts whatever "
-          "identity a client claims; it is refused on the non-loopback "
-          "listener ",
-          config.listen()));
-    }
-    return std::make_unique<MetadataIdentityAuthenticator>();
-  }
-  if (!loopback) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "authentication is off and listen is ", config.listen(),
-        ", which is not loopback: anyone who can reach it could run code. "
-        "Configure auth tokens, or listen on 127.0.0.1"));
-  }
-  return std::make_unique<AnonymousAuthenticator>();
-}
-
 }  // namespace forge::server::auth

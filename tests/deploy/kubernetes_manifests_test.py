@@ -193,6 +193,33 @@ class KubernetesManifestsTest(unittest.TestCase):
         self.assertEqual(config.listen, "0.0.0.0:50051")
         self.assertEqual(config.metrics_listen, "0.0.0.0:9464")
 
+    def test_non_loopback_listener_has_authentication_from_the_secret(self):
+        # forge-execd refuses 0.0.0.0 without auth: tokens come from the
+        # Secret's tokens.textproto, at the path the Secret is mounted.
+        config = self.server_config()
+        self.assertFalse(config.auth.identity_from_metadata)
+        mount = next(m for m in self.container["volumeMounts"] if m["name"] == "secrets")
+        self.assertTrue(mount.get("readOnly"))
+        self.assertEqual(config.auth.tokens_file,
+                         os.path.join(mount["mountPath"], "tokens.textproto"))
+        secret = self.one("Secret")
+        from google.protobuf import text_format
+        sys.path.insert(0, os.path.join(SOURCE, "client", "python"))
+        from forge_exec import _stubs
+        with tempfile.TemporaryDirectory() as out:
+            _stubs.generate(out, os.path.join(SOURCE, "proto"))
+            sys.path.insert(0, out)
+            try:
+                from forge.exec.v1 import config_pb2
+            finally:
+                sys.path.remove(out)
+        # The placeholder parses as the file the server reads, and holds no
+        # token that would let anyone in.
+        tokens = text_format.Parse(secret["stringData"]["tokens.textproto"],
+                                   config_pb2.AuthTokens())
+        self.assertEqual(len(tokens.tokens), 0)
+        self.assertEqual(len(config.auth.tokens), 0)
+
     def test_autoscaler_and_disruption_budget_target_the_deployment(self):
         hpa = self.one("HorizontalPodAutoscaler")
         self.assertEqual(hpa["apiVersion"], "autoscaling/v2")
