@@ -46,6 +46,12 @@ ABSL_FLAG(std::string, evidence, "",
 ABSL_FLAG(std::string, public_key, "",
           "audit verify: the server's published public key file");
 ABSL_FLAG(std::string, token, "", "bearer token (default: $FORGE_EXEC_TOKEN)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "connect with TLS, trusting the CA certificates in this PEM file");
+ABSL_FLAG(std::string, tls_cert, "",
+          "with --tls_ca: client certificate chain (PEM) for mTLS");
+ABSL_FLAG(std::string, tls_key, "",
+          "with --tls_ca: private key (PEM) of --tls_cert");
 ABSL_FLAG(std::string, tenant, "", "token new: the tenant of the config entry");
 ABSL_FLAG(std::string, principal, "",
           "token new: the principal of the config entry");
@@ -67,7 +73,8 @@ constexpr char kUsage[] =
     "FILE]\n"
     "  forge-exec token new [--tenant T --principal P --roles R,...]\n"
     "  forge-exec token hash [TOKEN]            (default: token on stdin)\n\n"
-    "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n";
+    "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n"
+    "       --tls_ca CA.pem [--tls_cert CERT.pem --tls_key KEY.pem]\n";
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
   std::stringstream content;
@@ -327,6 +334,22 @@ int Main(int argc, char** argv) {
   options.token = absl::GetFlag(FLAGS_token);
   if (options.token.empty() && std::getenv("FORGE_EXEC_TOKEN") != nullptr) {
     options.token = std::getenv("FORGE_EXEC_TOKEN");
+  }
+  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+    grpc::SslCredentialsOptions tls;
+    for (auto [flag, pem] :
+         {std::pair{absl::GetFlag(FLAGS_tls_ca), &tls.pem_root_certs},
+          std::pair{absl::GetFlag(FLAGS_tls_cert), &tls.pem_cert_chain},
+          std::pair{absl::GetFlag(FLAGS_tls_key), &tls.pem_private_key}}) {
+      if (flag.empty()) continue;
+      absl::StatusOr<std::string> content = ReadFileOrStdin(flag);
+      if (!content.ok()) {
+        std::cerr << "forge-exec: " << content.status().message() << "\n";
+        return 2;
+      }
+      *pem = *std::move(content);
+    }
+    options.credentials = grpc::SslCredentials(tls);
   }
   ExecClient client(options);
   const std::string& command = positional[0];

@@ -8,7 +8,9 @@ namespace forge::client {
 ExecClient::ExecClient(const ClientOptions& options)
     : options_(options),
       channel_(grpc::CreateChannel(options.server,
-                                   grpc::InsecureChannelCredentials())),
+                                   options.credentials != nullptr
+                                       ? options.credentials
+                                       : grpc::InsecureChannelCredentials())),
       stub_(forge::exec::v1::ExecutionService::NewStub(channel_)) {}
 
 void ExecClient::Prepare(grpc::ClientContext& context) const {

@@ -24,6 +24,8 @@ struct ClientOptions {
   std::string token;
   // Deadline for a whole call; zero means none.
   absl::Duration timeout = absl::ZeroDuration();
+  // Channel credentials, e.g. grpc::SslCredentials for TLS; null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 class ExecClient {
