@@ -121,9 +121,6 @@ int Run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<auth::Authenticator>> authenticator =
       auth::AuthenticatorFromConfig(config);
   if (!authenticator.ok()) return Fail("auth", authenticator.status());
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      auth::ServerCredentialsFromConfig(config.auth());
-  if (!credentials.ok()) return Fail("auth", credentials.status());
   absl::StatusOr<std::unique_ptr<TenantQuotas>> quotas =
       TenantQuotas::Create(config.tenant_quotas(), Clock::Real());
   if (!quotas.ok()) return Fail("configuration", quotas.status());
@@ -142,6 +139,10 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // After the mask: making credentials starts gRPC's threads.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      auth::ServerCredentialsFromConfig(config.auth());
+  if (!credentials.ok()) return Fail("auth", credentials.status());
 
   absl::StatusOr<std::unique_ptr<RuntimeRegistry>> runtimes =
       RuntimeRegistry::Create(config);
