@@ -148,11 +148,14 @@ absl::StatusOr<Approval> ApprovalRegistry::Decide(
   return decided;
 }
 
-void ApprovalRegistry::AttachToken(absl::string_view id, std::string token) {
+void ApprovalRegistry::AttachToken(absl::string_view id, std::string token,
+                                   absl::Time token_expires_at) {
   absl::MutexLock lock(&mutex_);
   auto it = seq_of_.find(id);
   if (it == seq_of_.end()) return;
-  by_seq_.at(it->second).set_approval_token(std::move(token));
+  Approval& approval = by_seq_.at(it->second);
+  approval.set_approval_token(std::move(token));
+  *approval.mutable_expires_at() = ToProto(token_expires_at);
 }
 
 std::vector<Approval> ApprovalRegistry::ExpireDue(absl::Time now) {

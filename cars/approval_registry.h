@@ -82,8 +82,10 @@ class ApprovalRegistry {
       forge::exec::v1::DecideApprovalRequest::Decision decision,
       absl::string_view reason, absl::Time now);
 
-  // Stores the token issued for APPROVED `id` (shown by Get and List).
-  void AttachToken(absl::string_view id, std::string token);
+  // Stores the token issued for APPROVED `id` (shown by Get and List); its
+  // expires_at becomes the token's expiry.
+  void AttachToken(absl::string_view id, std::string token,
+                   absl::Time token_expires_at);
 
   // Moves every PENDING approval whose expiry is at or before `now` to
   // EXPIRED and returns them.

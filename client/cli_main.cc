@@ -3,6 +3,7 @@
 //   forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]
 //   forge-exec runtimes
 //   forge-exec token new|hash   (client/token_command.h)
+//   forge-exec approvals list|approve ID|deny ID --reason TEXT
 //   Common flags: --server HOST:PORT, --timeout DURATION, --json, --token T
 //
 // `run` streams the program's stdout and stderr live to the terminal's and
@@ -25,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cars/format_assessment.h"
+#include "client/cli_approvals.h"
 #include "client/exec_client.h"
 #include "client/token_command.h"
 #include "google/protobuf/util/json_util.h"
@@ -57,6 +59,11 @@ ABSL_FLAG(std::string, principal, "",
           "token new: the principal of the config entry");
 ABSL_FLAG(std::string, roles, "",
           "token new: comma-separated roles of the config entry");
+ABSL_FLAG(absl::Duration, approval_wait, absl::ZeroDuration(),
+          "run: how long to wait for an approval when one is required "
+          "(e.g. 10m)");
+ABSL_FLAG(std::string, approval_token, "",
+          "run: the token of an approval of this exact request");
 
 namespace forge::client {
 namespace {
@@ -68,13 +75,17 @@ constexpr char kUsage[] =
     "  forge-exec run [--runtime R] [--stdin FILE] FILE|- [-- ARGS...]\n"
     "  forge-exec assess [--runtime R] FILE|-\n"
     "  forge-exec runtimes\n"
+    "  forge-exec approvals list [--state pending]\n"
+    "  forge-exec approvals approve ID [--reason TEXT]\n"
+    "  forge-exec approvals deny ID --reason TEXT\n"
     "  forge-exec evidence EXECUTION_ID          (prints the pack as JSON)\n"
     "  forge-exec audit verify FILE... | --evidence PACK [--public_key "
     "FILE]\n"
     "  forge-exec token new [--tenant T --principal P --roles R,...]\n"
     "  forge-exec token hash [TOKEN]            (default: token on stdin)\n\n"
     "Flags: --server HOST:PORT  --timeout 30s  --json  --token T\n"
-    "       --tls_ca CA.pem [--tls_cert CERT.pem --tls_key KEY.pem]\n";
+    "       --tls_ca CA.pem [--tls_cert CERT.pem --tls_key KEY.pem]\n"
+    "run:   --approval_wait 10m  --approval_token TOKEN\n";
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
   std::stringstream content;
@@ -176,6 +187,12 @@ int Run(ExecClient& client, const std::vector<std::string>& positional) {
         google::protobuf::util::TimeUtil::NanosecondsToDuration(
             absl::ToInt64Nanoseconds(absl::GetFlag(FLAGS_timeout)));
   }
+  request.set_approval_token(absl::GetFlag(FLAGS_approval_token));
+  if (absl::GetFlag(FLAGS_approval_wait) > absl::ZeroDuration()) {
+    *request.mutable_approval_wait() =
+        google::protobuf::util::TimeUtil::NanosecondsToDuration(
+            absl::ToInt64Nanoseconds(absl::GetFlag(FLAGS_approval_wait)));
+  }
   const bool json = absl::GetFlag(FLAGS_json);
   int exit_code = 125;
   absl::Status status = client.Execute(request, [&](const ExecuteEvent& event) {
@@ -184,6 +201,21 @@ int Run(ExecClient& client, const std::vector<std::string>& positional) {
       WriteAll(
           event.output().stream() == forge::exec::v1::STREAM_STDERR ? 2 : 1,
           event.output().data());
+    } else if (event.has_approval_required() && !json) {
+      std::cerr << "forge-exec: approval required: "
+                << event.approval_required().approval_id() << " (expires "
+                << google::protobuf::util::TimeUtil::ToString(
+                       event.approval_required().expires_at())
+                << ")"
+                << (request.has_approval_wait() ? "; waiting for a decision"
+                                                : "")
+                << "\n";
+    } else if (event.has_approval_resolved() && !json) {
+      const auto& resolved = event.approval_resolved();
+      std::cerr << "forge-exec: approval "
+                << forge::exec::v1::ApprovalDecision_Name(resolved.decision())
+                << (resolved.approver().empty() ? "" : " by ")
+                << resolved.approver() << "\n";
     } else if (event.has_finished()) {
       exit_code = ExitCodeFor(event.finished());
       const auto& finished = event.finished();
@@ -363,6 +395,8 @@ int Main(int argc, char** argv) {
                         absl::GetFlag(FLAGS_principal),
                         absl::GetFlag(FLAGS_roles));
   }
+  if (command == "approvals")
+    return ApprovalsCommand(client, positional, absl::GetFlag(FLAGS_json));
   std::cerr << "forge-exec: unknown command \"" << command << "\"\n" << kUsage;
   return 2;
 }

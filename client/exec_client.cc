@@ -81,6 +81,27 @@ absl::StatusOr<forge::exec::v1::EvidencePack> ExecClient::GetEvidence(
   return response;
 }
 
+absl::StatusOr<forge::exec::v1::ListApprovalsResponse>
+ExecClient::ListApprovals(
+    const forge::exec::v1::ListApprovalsRequest& request) {
+  grpc::ClientContext context;
+  Prepare(context);
+  forge::exec::v1::ListApprovalsResponse response;
+  grpc::Status status = stub_->ListApprovals(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
+absl::StatusOr<forge::exec::v1::Approval> ExecClient::DecideApproval(
+    const forge::exec::v1::DecideApprovalRequest& request) {
+  grpc::ClientContext context;
+  Prepare(context);
+  forge::exec::v1::Approval response;
+  grpc::Status status = stub_->DecideApproval(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
 absl::StatusOr<std::string> ExecClient::RuntimeForFile(
     const std::string& path) {
   absl::StatusOr<forge::exec::v1::ListRuntimesResponse> runtimes =

@@ -48,6 +48,13 @@ class ExecClient {
   absl::StatusOr<forge::exec::v1::EvidencePack> GetEvidence(
       const std::string& execution_id);
 
+  // Approvals of the caller's tenant (one page; see next_page_token).
+  absl::StatusOr<forge::exec::v1::ListApprovalsResponse> ListApprovals(
+      const forge::exec::v1::ListApprovalsRequest& request);
+  // Approves or denies; an approval comes back with its approval_token.
+  absl::StatusOr<forge::exec::v1::Approval> DecideApproval(
+      const forge::exec::v1::DecideApprovalRequest& request);
+
   // The runtime whose extensions include the extension of `path` (e.g.
   // "x.py" → "python"), asking the server. NOT_FOUND when none matches.
   absl::StatusOr<std::string> RuntimeForFile(const std::string& path);

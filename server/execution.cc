@@ -11,6 +11,7 @@
 #include "common/fmt_absl.h"
 #include "google/protobuf/util/time_util.h"
 #include "sandbox/job_payload.h"
+#include "server/approval_records.h"
 #include "server/execution_records.h"
 #include "server/execution_tools.h"
 #include "server/grpc_status.h"
@@ -132,6 +133,15 @@ void Execution::Start() {
   }
   who_ = ExecutionIdentity{id_, request_.session_id(), caller_.tenant,
                            caller_.principal};
+  // A valid token for this exact request stands for the approval; a bad one
+  // ends the call. A token never lifts a BLOCK.
+  std::optional<cars::TokenCheck> token;
+  if (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL &&
+      !request_.approval_token().empty()) {
+    token = context_.approvals.CheckToken(
+        request_, caller_, assessed->assessment.policy_version());
+    if (!token->ok()) return RefuseToken(*token);
+  }
   absl::StatusOr<std::unique_ptr<mcp::ToolSession>> tools =
       OpenExecutionTools(context_, request_, who_, job_,
                          [weak = weak_from_this()](const auto& record) {
@@ -140,8 +150,9 @@ void Execution::Start() {
                          });
   if (!tools.ok()) return FinishEarly(ToGrpcStatus(tools.status()));
   tool_session_ = std::move(*tools);
-  const bool gated = action == forge::exec::v1::POLICY_ACTION_BLOCK ||
-                     action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL;
+  const bool gated =
+      action == forge::exec::v1::POLICY_ACTION_BLOCK ||
+      (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL && !token);
   if (!gated) {
     absl::Status admitted = context_.admission.Request(
         [self = shared_from_this()](absl::Duration queued) {
@@ -157,24 +168,29 @@ void Execution::Start() {
     absl::MutexLock lock(&mutex_);
     absl::Status recorded =
         AppendAuditLocked(ExecutionStartRecord(who_, request_), nullptr);
+    AfterCommit start_recorded = [](Execution& self, bool committed) {
+      if (committed) {
+        self.start_recorded_ = true;
+        self.MaybeRunLocked();
+        return;
+      }
+      // The log failed to write the start: the code never runs.
+      if (!self.holds_slot_)
+        self.context_.admission.Cancel(self.admission_ticket_);
+      self.ReleaseSlotLocked();
+      self.EndWithoutRunning(
+          forge::exec::v1::OUTCOME_INTERNAL_ERROR,
+          "the audit log could not record the start of this execution; "
+          "it did not run");
+    };
     if (recorded.ok()) {
       recorded = AppendAuditLocked(
           RiskAssessmentRecord(who_, assessed->assessment, action),
-          [](Execution& self, bool committed) {
-            if (committed) {
-              self.start_recorded_ = true;
-              self.MaybeRunLocked();
-              return;
-            }
-            // The log failed to write the start: the code never runs.
-            if (!self.holds_slot_)
-              self.context_.admission.Cancel(self.admission_ticket_);
-            self.ReleaseSlotLocked();
-            self.EndWithoutRunning(
-                forge::exec::v1::OUTCOME_INTERNAL_ERROR,
-                "the audit log could not record the start of this execution; "
-                "it did not run");
-          });
+          token ? nullptr : start_recorded);
+    }
+    if (recorded.ok() && token) {
+      recorded =
+          AppendAuditLocked(TokenUseRecord(who_, *token), start_recorded);
     }
     if (!recorded.ok()) {
       // Nothing was sent yet: refuse the call outright.
@@ -192,8 +208,8 @@ void Execution::Start() {
       event->set_action(action);
       Enqueue(std::move(accepted));
       // CARS is a gate in front of the sandbox: blocked code never runs, and
-      // code that needs a person's approval waits for it (re-submission with
-      // an approval token once approvals exist).
+      // code that needs a person's approval waits for it (or comes back with
+      // the approval's token).
       if (action == forge::exec::v1::POLICY_ACTION_BLOCK) {
         EndWithoutRunning(
             forge::exec::v1::OUTCOME_BLOCKED,
@@ -202,10 +218,9 @@ void Execution::Start() {
                 forge::exec::v1::RiskLevel_Name(assessed->assessment.level()),
                 " (score ",
                 absl::StrFormat("%.2f", assessed->assessment.score()), ")"));
-      } else if (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL) {
-        EndWithoutRunning(
-            forge::exec::v1::OUTCOME_APPROVAL_PENDING,
-            "a person must approve this execution before it runs");
+      } else if (action == forge::exec::v1::POLICY_ACTION_REQUIRE_APPROVAL &&
+                 !token) {
+        RequestApprovalLocked(assessed->assessment);
       }
     }
   }
@@ -451,7 +466,11 @@ void Execution::OnCancel() {
                "cancelled by the client or its deadline");
     StopStreamsLocked();
     if (sandbox_) sandbox_->Kill();
-    if (!holds_slot_ && context_.admission.Cancel(admission_ticket_)) {
+    if (waiting_for_approval_) {
+      // The approval stays pending (until it expires); only the wait ends.
+      WithdrawApprovalWaitLocked();
+      EndWithoutRunning(forge::exec::v1::OUTCOME_CANCELLED, verdict_message_);
+    } else if (!holds_slot_ && context_.admission.Cancel(admission_ticket_)) {
       context_.log->info("execution_id={} event=cancelled_while_queued", id_);
       EndWithoutRunning(forge::exec::v1::OUTCOME_CANCELLED, verdict_message_);
     } else if (pending_run_) {
@@ -468,6 +487,7 @@ void Execution::OnCancel() {
 void Execution::OnRpcDone() {
   absl::MutexLock lock(&mutex_);
   rpc_done_ = true;
+  if (waiting_for_approval_) WithdrawApprovalWaitLocked();
   StopStreamsLocked();
   if (sandbox_ && !result_) sandbox_->Kill();
 }

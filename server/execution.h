@@ -22,6 +22,7 @@
 #include "forge/exec/v1/execution.pb.h"
 #include "grpcpp/support/status.h"
 #include "sandbox/launcher_client.h"
+#include "server/approval_gate.h"
 #include "server/auth/caller.h"
 #include "server/execution_records.h"
 #include "server/output_pump.h"
@@ -128,6 +129,20 @@ class Execution : public PipeListener,
   void SetVerdict(forge::exec::v1::Outcome outcome, std::string message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
+  // Approval gating (execution_approval.cc). A refused token ends the call
+  // with a status once the refusal is audited.
+  void RefuseToken(const cars::TokenCheck& check);
+  // Creates the approval and records its request; then approval_required
+  // goes out and the wait (if any) starts.
+  void RequestApprovalLocked(const forge::exec::v1::RiskAssessment& assessment)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void OnApprovalRequestedLocked(const forge::exec::v1::Approval& approval)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void OnApprovalResolved(ApprovalGate::Resolution resolution,
+                          const forge::exec::v1::Approval& approval);
+  // Stops waiting; the approval itself stays pending.
+  void WithdrawApprovalWaitLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
   ServiceContext& context_;
   EventSink* const sink_;
   const auth::Caller caller_;
@@ -177,6 +192,10 @@ class Execution : public PipeListener,
   // the sandbox's own termination reason.
   std::optional<forge::exec::v1::Outcome> verdict_ ABSL_GUARDED_BY(mutex_);
   std::string verdict_message_ ABSL_GUARDED_BY(mutex_);
+  // The approval this execution asked for, and its wait.
+  std::string approval_id_ ABSL_GUARDED_BY(mutex_);
+  bool waiting_for_approval_ ABSL_GUARDED_BY(mutex_) = false;
+  uint64_t approval_wait_handle_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace forge::server

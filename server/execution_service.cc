@@ -13,13 +13,6 @@
 namespace forge::server {
 namespace {
 
-grpc::ServerUnaryReactor* Unimplemented(grpc::CallbackServerContext* call,
-                                        const char* what) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, what));
-  return reactor;
-}
-
 // An Execute call refused before it starts (draining, unauthenticated).
 class RefusedExecute final
     : public grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent> {
@@ -177,16 +170,38 @@ grpc::ServerUnaryReactor* ExecutionService::Assess(
 
 grpc::ServerUnaryReactor* ExecutionService::ListApprovals(
     grpc::CallbackServerContext* call,
-    const forge::exec::v1::ListApprovalsRequest*,
-    forge::exec::v1::ListApprovalsResponse*) {
-  return Unimplemented(call, "ListApprovals: approval gating is not built yet");
+    const forge::exec::v1::ListApprovalsRequest* request,
+    forge::exec::v1::ListApprovalsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kApprover, "ListApprovals");
+  absl::StatusOr<forge::exec::v1::ListApprovalsResponse> listed =
+      caller.ok() ? context_.approvals.List(*caller, *request)
+                  : caller.status();
+  if (listed.ok()) *response = std::move(*listed);
+  reactor->Finish(ToGrpcStatus(listed.status()));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ExecutionService::DecideApproval(
     grpc::CallbackServerContext* call,
-    const forge::exec::v1::DecideApprovalRequest*, forge::exec::v1::Approval*) {
-  return Unimplemented(call,
-                       "DecideApproval: approval gating is not built yet");
+    const forge::exec::v1::DecideApprovalRequest* request,
+    forge::exec::v1::Approval* response) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<auth::Caller> caller =
+      Authorize(*call, auth::Role::kApprover, "DecideApproval");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  // Answered once the decision is in the audit trail (never blocks here).
+  context_.approvals.Decide(
+      *caller, *request,
+      [reactor, response](absl::StatusOr<forge::exec::v1::Approval> decided) {
+        if (decided.ok()) *response = std::move(*decided);
+        reactor->Finish(ToGrpcStatus(decided.status()));
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ExecutionService::GetEvidence(

@@ -1,6 +1,6 @@
 // The gRPC service (callback API): Execute streams through an Execution per
-// call; ListRuntimes answers from the runtime registry; RPCs whose
-// capabilities are not built yet answer UNIMPLEMENTED naming what is missing.
+// call; ListRuntimes answers from the runtime registry; ListApprovals and
+// DecideApproval go through the ApprovalGate.
 // Also tracks running calls so a SIGTERM drain can wait for them.
 //
 // Thread-safe; gRPC calls every method from its own threads.

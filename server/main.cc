@@ -27,6 +27,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "sandbox/launcher_client.h"
 #include "server/admission.h"
+#include "server/approval_gate.h"
 #include "server/audit/audit_log.h"
 #include "server/audit/audit_options.h"
 #include "server/auth/authenticator.h"
@@ -213,6 +214,13 @@ int Run(int argc, char** argv) {
   if (!audit_log.ok()) return Fail("audit log", audit_log.status());
   log->info("event=audit_ready dir={} records={}", audit_options->dir,
             (*audit_log)->committed_records());
+  absl::StatusOr<ApprovalGateOptions> approval_options =
+      ApprovalGateOptions::FromConfig(config);
+  if (!approval_options.ok())
+    return Fail("approvals", approval_options.status());
+  absl::StatusOr<std::unique_ptr<ApprovalGate>> approvals = ApprovalGate::Open(
+      *approval_options, **audit_log, metrics, ComponentLogger("approvals"));
+  if (!approvals.ok()) return Fail("approvals", approvals.status());
   absl::StatusOr<std::unique_ptr<OutputPump>> pump = OutputPump::Create();
   if (!pump.ok()) return Fail("output pump", pump.status());
   Admission admission(config.admission().max_concurrent(),
@@ -244,6 +252,7 @@ int Run(int argc, char** argv) {
                          **assessor,
                          **redactor,
                          **audit_log,
+                         **approvals,
                          metrics,
                          ComponentLogger("execution"),
                          access_audit,
@@ -299,6 +308,7 @@ int Run(int argc, char** argv) {
   server->Wait();
   // No ready sandbox outlives the server.
   pool.Shutdown();
+  (*approvals)->Close();
   // Whatever is still queued is written and the head signed.
   if (absl::Status closed = (*audit_log)->Close(); !closed.ok()) {
     log->error("event=audit_close_failed error=\"{}\"", closed.message());

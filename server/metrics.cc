@@ -281,6 +281,14 @@ void ServerMetrics::ExecutionStarted(const std::string& runtime,
       .Observe(absl::ToDoubleSeconds(setup));
 }
 
+void ServerMetrics::ApprovalDecided(const std::string& decision) {
+  approvals_.Add({{"decision", decision}}).Increment();
+}
+
+void ServerMetrics::SetApprovalsPending(size_t pending) {
+  approvals_pending_.Set(static_cast<double>(pending));
+}
+
 void ServerMetrics::Assessed(forge::exec::v1::RiskLevel level,
                              forge::exec::v1::PolicyAction action) {
   assessments_

@@ -49,6 +49,9 @@ class ServerMetrics : public audit::AuditObserver, public PoolObserver {
   void Assessed(forge::exec::v1::RiskLevel level,
                 forge::exec::v1::PolicyAction action);
   void SetAdmission(uint32_t running, uint32_t queued);
+  // An approval was decided: "approved", "denied" or "expired".
+  void ApprovalDecided(const std::string& decision);
+  void SetApprovalsPending(size_t pending);
   // Creates the redaction series of every type the filter can report, and
   // violation series of the syscalls most often tried, at zero.
   void SeedTypes(const std::vector<std::string>& redaction_types,

@@ -11,6 +11,7 @@
 #include "sandbox/launcher_client.h"
 #include "server/access_audit.h"
 #include "server/admission.h"
+#include "server/approval_gate.h"
 #include "server/audit/audit_log.h"
 #include "server/auth/authenticator.h"
 #include "server/metrics.h"
@@ -38,6 +39,7 @@ struct ServiceContext {
   const cars::Assessor& assessor;
   const privacy::Redactor& redactor;
   audit::AuditLog& audit;
+  ApprovalGate& approvals;
   ServerMetrics& metrics;
   std::shared_ptr<spdlog::logger> log;
   AccessAudit& access_audit;

@@ -11,6 +11,7 @@ inline constexpr char kExecutionStart[] = "execution_start";
 inline constexpr char kRiskAssessment[] = "risk_assessment";
 inline constexpr char kApprovalRequest[] = "approval_request";
 inline constexpr char kApprovalResponse[] = "approval_response";
+inline constexpr char kApprovalExpired[] = "approval_expired";
 inline constexpr char kTokenUse[] = "token_use";
 inline constexpr char kSandboxStart[] = "sandbox_start";
 inline constexpr char kPrivacyDetection[] = "privacy_detection";

@@ -50,8 +50,10 @@ TEST_F(ApprovalRegistryTest, ApproveAndDeny) {
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_EQ(approved->state(), forge::exec::v1::APPROVAL_STATE_APPROVED);
   EXPECT_EQ(approved->decided_by(), "bob");
-  registry_.AttachToken(a.approval_id(), "tok");
+  registry_.AttachToken(a.approval_id(), "tok", now_ + absl::Hours(2));
   EXPECT_EQ(registry_.Get("acme", a.approval_id())->approval_token(), "tok");
+  EXPECT_EQ(registry_.Get("acme", a.approval_id())->expires_at().seconds(),
+            absl::ToUnixSeconds(now_ + absl::Hours(2)));
 
   Approval d = Make();
   auto denied =
