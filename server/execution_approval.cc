@@ -14,6 +14,24 @@ namespace forge::server {
 using ::forge::exec::v1::Approval;
 using ::google::protobuf::util::TimeUtil;
 
+namespace {
+
+const char* ResolutionName(ApprovalGate::Resolution resolution) {
+  switch (resolution) {
+    case ApprovalGate::Resolution::kApproved:
+      return "approved";
+    case ApprovalGate::Resolution::kDenied:
+      return "denied";
+    case ApprovalGate::Resolution::kExpired:
+      return "expired";
+    case ApprovalGate::Resolution::kWaitElapsed:
+      return "wait_elapsed";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
 void Execution::RefuseToken(const cars::TokenCheck& check) {
   // Forged or unreadable tokens are an authorization failure; a genuine
   // token that does not fit this request is a precondition failure.
@@ -131,7 +149,7 @@ void Execution::OnApprovalResolved(ApprovalGate::Resolution resolution,
     context_.log->info(
         "execution_id={} event=approval_resolved "
         "approval_id={} resolution={}",
-        id_, approval_id_, static_cast<int>(resolution));
+        id_, approval_id_, ResolutionName(resolution));
     switch (resolution) {
       case Resolution::kApproved:
         admit = true;
