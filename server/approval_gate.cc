@@ -191,6 +191,18 @@ bool ApprovalGate::CancelWait(uint64_t handle) {
   return waiters_.erase(handle) > 0;
 }
 
+void ApprovalGate::EndWaits() {
+  absl::MutexLock lock(&mutex_);
+  for (auto& [handle, waiter] : waiters_) {
+    Approval snapshot;
+    snapshot.set_approval_id(waiter.approval_id);
+    ready_.push_back(
+        Ready{Resolution::kWaitElapsed, snapshot, std::move(waiter.done)});
+  }
+  waiters_.clear();
+  wake_.Signal();
+}
+
 void ApprovalGate::Decide(const auth::Caller& caller,
                           const forge::exec::v1::DecideApprovalRequest& request,
                           DecideCallback done) {

@@ -94,6 +94,10 @@ class ApprovalGate {
                 ResolveCallback done);
   // True if the wait was withdrawn (its callback will not run).
   bool CancelWait(uint64_t handle);
+  // Ends every wait now as if its approval_wait had elapsed, for a drain:
+  // the waiting streams finish with APPROVAL_PENDING instead of holding the
+  // shutdown; the approvals stay pending (and expire at the next start).
+  void EndWaits();
 
   // DecideApproval for `caller`: the registry's rules (NOT_FOUND,
   // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION), UNAVAILABLE

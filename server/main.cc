@@ -297,6 +297,7 @@ int Run(int argc, char** argv) {
   log->info("event=draining signal={} active={}", received,
             service.active_calls());
   service.StartDraining();
+  (*approvals)->EndWaits();
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
   const absl::Duration drain = absl::Seconds(config.drain_timeout().seconds());

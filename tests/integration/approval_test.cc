@@ -5,6 +5,7 @@
 // identical request without waiting, also after a restart, and every kind of
 // bad token is refused and audited. Other tenants see nothing.
 #include <dirent.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -464,6 +465,20 @@ TEST_F(ApprovalTest, WaitElapsedEndsPendingAndCancelKeepsItPending) {
                   .ok());
   ASSERT_EQ(next.approvals_size(), 1);
   EXPECT_NE(next.approvals(0).approval_id(), page.approvals(0).approval_id());
+}
+
+TEST_F(ApprovalTest, DrainEndsWaitsAsPending) {
+  CollectedEvents run;
+  std::thread requester([&] {
+    run = Execute(*stub_, Gated(absl::Seconds(60)), absl::Seconds(60), &kAlice);
+  });
+  AwaitPending();
+  absl::StatusOr<int> exited = server_->Terminate(absl::Seconds(20));
+  requester.join();
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0) << *exited;
+  ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+  EXPECT_EQ(run.finished.outcome(), forge::exec::v1::OUTCOME_APPROVAL_PENDING);
 }
 
 TEST_F(ApprovalTest, RestartKeepsTokensAndExpiresPending) {
