@@ -56,22 +56,55 @@ uint64_t FieldValue(const std::string& text, const std::string& key) {
   return 0;
 }
 
-// Directories at or below a *forge-exec* directory under `dir`.
-int CountForgeCgroups(const std::string& dir, bool inside, int depth) {
-  if (depth > 6) return 0;
-  int count = inside ? 1 : 0;
+// Directories at or below `dir` (which counts itself if it exists).
+int CountDirs(const std::string& dir, int depth) {
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return count;
+  if (d == nullptr) return 0;
+  int count = 1;
   while (dirent* entry = ::readdir(d)) {
-    if (entry->d_type != DT_DIR) continue;
+    if (entry->d_type != DT_DIR || depth > 6) continue;
     const std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
-    const bool forge = inside || absl::StrContains(name, "forge-exec");
-    if (forge || depth < 2)
-      count += CountForgeCgroups(dir + "/" + name, forge, depth + 1);
+    count += CountDirs(dir + "/" + name, depth + 1);
   }
   ::closedir(d);
   return count;
+}
+
+// Cgroup directories of `launcher`'s instance in every hierarchy.
+int CountLauncherCgroups(pid_t launcher) {
+  int count = 0;
+  DIR* d = ::opendir("/sys/fs/cgroup");
+  if (d == nullptr) return 0;
+  while (dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    count += CountDirs(
+        absl::StrCat("/sys/fs/cgroup/", name, "/forge-exec/", launcher), 0);
+  }
+  ::closedir(d);
+  // cgroup v2 only: /sys/fs/cgroup is the hierarchy itself.
+  count += CountDirs(absl::StrCat("/sys/fs/cgroup/forge-exec/", launcher), 0);
+  return count;
+}
+
+// The parent of `pid`, or 0.
+pid_t ParentOf(pid_t pid) {
+  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos || close + 3 >= stat.size()) return 0;
+  int ppid = 0;
+  std::istringstream(stat.substr(close + 3)) >> ppid;
+  return ppid;
+}
+
+// Whether `pid` is `ancestor` or below it.
+bool Descends(pid_t pid, pid_t ancestor) {
+  for (int hops = 0; pid > 1 && hops < 64; ++hops) {
+    if (pid == ancestor) return true;
+    pid = ParentOf(pid);
+  }
+  return false;
 }
 
 }  // namespace
@@ -99,11 +132,12 @@ HostCensus HostCensus::Take(uid_t sandbox_host_uid, pid_t server,
   ForEachNumber("/proc", [&](int pid) {
     struct stat st;
     if (::stat(absl::StrCat("/proc/", pid).c_str(), &st) == 0 &&
-        st.st_uid == sandbox_host_uid) {
+        st.st_uid == sandbox_host_uid &&
+        (ParentOf(pid) == 1 || (launcher > 0 && Descends(pid, launcher)))) {
       ++census.sandbox_uid_processes;
     }
   });
-  census.cgroups = CountForgeCgroups("/sys/fs/cgroup", false, 0);
+  if (launcher > 0) census.cgroups = CountLauncherCgroups(launcher);
   const std::string mounts = ReadFile("/proc/self/mountinfo");
   for (char c : mounts) census.mounts += c == '\n';
   census.server_fds = CountEntries(absl::StrCat("/proc/", server, "/fd"));

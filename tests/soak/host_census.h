@@ -2,6 +2,9 @@
 // processes running as the sandbox's host uid, forge cgroups, mounts, the
 // server's and launcher's descriptors and threads, shared memory (tmpfs and
 // memfd pages) — taken before and after a soak to prove nothing leaked.
+// Scoped to one server: its launcher's cgroup subtree and the sandbox-uid
+// processes under that launcher (or orphaned to the host's init), so other
+// forge-execd instances on the machine do not disturb the count.
 #ifndef FORGE_TESTS_SOAK_HOST_CENSUS_H_
 #define FORGE_TESTS_SOAK_HOST_CENSUS_H_
 
@@ -13,9 +16,12 @@
 namespace forge::soak {
 
 struct HostCensus {
-  int sandbox_uid_processes = 0;  // processes whose real uid is the host uid
-  int cgroups = 0;                // directories named *forge-exec* or below
-  int mounts = 0;                 // lines of the host's /proc/self/mountinfo
+  // Processes owned by the sandbox's host uid under the launcher, or whose
+  // parent is the host's init (escaped orphans).
+  int sandbox_uid_processes = 0;
+  // Cgroup directories under forge-exec/<launcher pid>/ in every hierarchy.
+  int cgroups = 0;
+  int mounts = 0;  // lines of the host's /proc/self/mountinfo
   int server_fds = 0;
   int server_threads = 0;
   int launcher_fds = 0;
