@@ -250,8 +250,8 @@ grpc::ServerUnaryReactor* ExecutionService::ListTools(
     return reactor;
   }
   // Off gRPC's threads: a server not listed yet is retried here.
-  std::thread([this, reactor, query = request->query(),
-               tenant = caller->tenant, response] {
+  std::thread([this, reactor, query = request->query(), tenant = caller->tenant,
+               response] {
     if (context_.tools != nullptr)
       *response = context_.tools->ListTools(tenant, query);
     reactor->Finish(grpc::Status::OK);

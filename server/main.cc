@@ -286,7 +286,7 @@ int Run(int argc, char** argv) {
   std::fflush(stdout);
   log->info("event=listening address={}:{} tls={} client_cert={}", host, port,
             config.auth().has_tls(),
-            config.auth().tls().require_client_cert()   ? "required"
+            config.auth().tls().require_client_cert()       ? "required"
             : !config.auth().tls().client_ca_path().empty() ? "optional"
                                                             : "off");
   // Ready sandboxes are made in the background, after the server listens.

@@ -18,8 +18,8 @@
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
 #include "server/runtime_registry.h"
-#include "server/worker_pool.h"
 #include "server/tenant_quotas.h"
+#include "server/worker_pool.h"
 #include "spdlog/logger.h"
 
 namespace forge::mcp {

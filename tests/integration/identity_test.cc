@@ -60,9 +60,8 @@ TEST_F(IdentityTest, UnknownRoleIsUnauthenticated) {
 
 TEST_F(IdentityTest, WrongRoleIsPermissionDenied) {
   TestIdentity auditor{"acme", "carol", "auditor"};
-  CollectedEvents run =
-      Execute(*stub_, Request("python", "print(1)"), absl::Seconds(60),
-              &auditor);
+  CollectedEvents run = Execute(*stub_, Request("python", "print(1)"),
+                                absl::Seconds(60), &auditor);
   EXPECT_EQ(run.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(run.status.error_message(), HasSubstr("executor"));
   EXPECT_TRUE(run.events.empty());
@@ -81,8 +80,7 @@ TEST_F(IdentityTest, EvidenceIsTenantScopedAndNamesThePrincipal) {
   EXPECT_EQ(run.stdout_data, "42\n");
   ASSERT_FALSE(run.events.empty());
   ASSERT_TRUE(run.events.front().has_accepted());
-  const std::string execution_id =
-      run.events.front().accepted().execution_id();
+  const std::string execution_id = run.events.front().accepted().execution_id();
 
   TestIdentity same_tenant_auditor{"acme", "carol", "auditor"};
   forge::exec::v1::EvidencePack pack;

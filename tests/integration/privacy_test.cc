@@ -102,11 +102,10 @@ TEST_F(PrivacyTest, BenignOutputStaysExactBehindASlowReader) {
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(120));
   auto reader = stub_->Execute(
-      &context,
-      Request("python",
-              "import sys\n"
-              "sys.stdout.write(''.join('%012d\\n' % (i * 7919) "
-              "for i in range(160000)))\n"));
+      &context, Request("python",
+                        "import sys\n"
+                        "sys.stdout.write(''.join('%012d\\n' % (i * 7919) "
+                        "for i in range(160000)))\n"));
   std::string stdout_data;
   forge::exec::v1::ExecuteEvent event;
   while (reader->Read(&event)) {
@@ -126,8 +125,7 @@ TEST_F(PrivacyTest, BenignOutputStaysExactBehindASlowReader) {
   ASSERT_EQ(stdout_data.size(), expected.size());
   EXPECT_TRUE(stdout_data == expected)
       << "first difference at byte "
-      << std::mismatch(stdout_data.begin(), stdout_data.end(),
-                       expected.begin())
+      << std::mismatch(stdout_data.begin(), stdout_data.end(), expected.begin())
                  .first -
              stdout_data.begin();
   EXPECT_THAT(stdout_data, Not(HasSubstr("[REDACTED")));

@@ -65,7 +65,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   // The flag, not the file: an empty string in a config overlay cannot
   // override the default (proto3 merge), and parallel test servers must not
   // share the default metrics port.
-  std::vector<std::string> args = {binary, "--config", config_path, "--metrics_listen="};
+  std::vector<std::string> args = {binary, "--config", config_path,
+                                   "--metrics_listen="};
   for (const std::string& flag : extra_flags) args.push_back(flag);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -162,8 +163,7 @@ void SetIdentity(grpc::ClientContext& context, const TestIdentity& identity) {
 
 CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
                         const forge::exec::v1::ExecuteRequest& request,
-                        absl::Duration deadline,
-                        const TestIdentity* identity) {
+                        absl::Duration deadline, const TestIdentity* identity) {
   CollectedEvents collected;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
