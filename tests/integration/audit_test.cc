@@ -1,7 +1,6 @@
 // The audit trail through the real server: every step of an execution is a
 // hash-chained record, streamed to the client once durable; GetEvidence
 // returns a pack that verifies offline; the log survives kill -9.
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,20 +27,6 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
-
-std::vector<std::string> LogFiles(const std::string& dir) {
-  std::vector<std::string> files;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* entry = ::readdir(d)) {
-      std::string name = entry->d_name;
-      if (absl::StartsWith(name, "audit-") && absl::EndsWith(name, ".jsonl")) {
-        files.push_back(absl::StrCat(dir, "/", name));
-      }
-    }
-    ::closedir(d);
-  }
-  return files;
-}
 
 class AuditTest : public ::testing::Test {
  protected:
@@ -123,7 +108,8 @@ TEST_F(AuditTest, EveryStepIsRecordedStreamedAndVerifiable) {
 
   // Blocked and approval-gated executions are recorded too.
   ASSERT_TRUE((*server)->Terminate(absl::Seconds(10)).ok());
-  audit::VerifyReport files = audit::VerifyLogFiles(LogFiles(audit_dir_), {});
+  audit::VerifyReport files =
+      audit::VerifyLogFiles(AuditLogFiles(audit_dir_), {});
   EXPECT_TRUE(files.ok) << audit::FormatVerdict(files);
   EXPECT_GT(files.signatures, 0u);
 }
@@ -173,11 +159,12 @@ TEST_F(AuditTest, KillNineLosesNoAcknowledgedRecord) {
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE((*server)->Terminate(absl::Seconds(10)).ok());
 
-  audit::VerifyReport report = audit::VerifyLogFiles(LogFiles(audit_dir_), {});
+  audit::VerifyReport report =
+      audit::VerifyLogFiles(AuditLogFiles(audit_dir_), {});
   EXPECT_TRUE(report.ok) << audit::FormatVerdict(report);
   std::set<std::string> in_log;
   std::string all;
-  for (const std::string& file : LogFiles(audit_dir_)) {
+  for (const std::string& file : AuditLogFiles(audit_dir_)) {
     std::ifstream in(file);
     std::stringstream content;
     content << in.rdbuf();

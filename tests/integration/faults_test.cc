@@ -2,7 +2,6 @@
 // fails closed and recovers, losing no acknowledged record) and a client
 // that opens a thousand streams and never reads (the server stays bounded
 // and keeps serving others).
-#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,43 +25,6 @@ namespace forge::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::vector<std::string> AuditFiles(const std::string& dir) {
-  std::vector<std::string> files;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* entry = ::readdir(d)) {
-      const std::string name = entry->d_name;
-      if (absl::StartsWith(name, "audit-") && absl::EndsWith(name, ".jsonl"))
-        files.push_back(absl::StrCat(dir, "/", name));
-    }
-    ::closedir(d);
-  }
-  return files;
-}
-
-// Execution ids with both an execution_start and an execution_end record.
-std::set<std::string> CompletelyAudited(const std::vector<std::string>& files) {
-  std::set<std::string> starts, ends;
-  const std::string id_field = "\"execution_id\":\"";
-  for (const std::string& file : files) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-      const size_t at = line.find(id_field);
-      if (at == std::string::npos) continue;
-      const size_t begin = at + id_field.size();
-      const std::string id = line.substr(begin, line.find('"', begin) - begin);
-      if (absl::StrContains(line, "\"type\":\"execution_start\""))
-        starts.insert(id);
-      if (absl::StrContains(line, "\"type\":\"execution_end\""))
-        ends.insert(id);
-    }
-  }
-  std::set<std::string> both;
-  for (const std::string& id : starts)
-    if (ends.count(id)) both.insert(id);
-  return both;
-}
 
 // The log lines that name `id`, for failure messages.
 std::string RecordsOf(const std::vector<std::string>& files,
@@ -178,10 +140,10 @@ TEST_F(FaultsTest, FullAuditDiskFailsClosedAndRecoversWithoutLosingRecords) {
 
   // Every execution a client saw succeed is in the trail, start and end,
   // and the chain verifies.
-  const std::vector<std::string> files = AuditFiles(audit_dir);
+  const std::vector<std::string> files = AuditLogFiles(audit_dir);
   audit::VerifyReport report = audit::VerifyLogFiles(files, {});
   EXPECT_TRUE(report.ok) << audit::FormatVerdict(report);
-  const std::set<std::string> audited = CompletelyAudited(files);
+  const std::set<std::string> audited = ExecutionsWithStartAndEnd(files);
   for (const std::string& id : succeeded) {
     EXPECT_TRUE(audited.count(id))
         << id << " succeeded but is not audited; its records:\n"

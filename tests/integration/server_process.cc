@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -209,6 +210,44 @@ int CountProcessesMatching(const std::string& needle) {
   }
   ::closedir(proc);
   return count;
+}
+
+std::vector<std::string> AuditLogFiles(const std::string& dir) {
+  std::vector<std::string> files;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* entry = ::readdir(d)) {
+      const std::string name = entry->d_name;
+      if (absl::StartsWith(name, "audit-") && absl::EndsWith(name, ".jsonl"))
+        files.push_back(absl::StrCat(dir, "/", name));
+    }
+    ::closedir(d);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::set<std::string> ExecutionsWithStartAndEnd(
+    const std::vector<std::string>& files) {
+  std::set<std::string> starts, ends;
+  const std::string id_field = "\"execution_id\":\"";
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      const size_t at = line.find(id_field);
+      if (at == std::string::npos) continue;
+      const size_t begin = at + id_field.size();
+      const std::string id = line.substr(begin, line.find('"', begin) - begin);
+      if (absl::StrContains(line, "\"type\":\"execution_start\""))
+        starts.insert(id);
+      if (absl::StrContains(line, "\"type\":\"execution_end\""))
+        ends.insert(id);
+    }
+  }
+  std::set<std::string> both;
+  for (const std::string& id : starts)
+    if (ends.count(id)) both.insert(id);
+  return both;
 }
 
 }  // namespace forge::testing

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,14 @@ CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
 
 forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
                                         const std::string& code);
+
+// Full paths of the audit-*.jsonl files in `dir`, in name order.
+std::vector<std::string> AuditLogFiles(const std::string& dir);
+
+// Execution ids with both an execution_start and an execution_end record in
+// `files` (audit JSON Lines).
+std::set<std::string> ExecutionsWithStartAndEnd(
+    const std::vector<std::string>& files);
 
 // Processes on the host whose command line contains `needle` (other than
 // this test); used to prove nothing of a sandbox survives.

@@ -14,7 +14,6 @@
 // FORGE_SOURCE_DIR (make soak sets them).
 //
 //   forge_soak [--executions N] [--concurrency C] [--hostile_every K]
-#include <dirent.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -214,39 +213,6 @@ HostCensus SettledCensus(pid_t server, pid_t launcher) {
   return previous;
 }
 
-std::vector<std::string> AuditFiles(const std::string& dir) {
-  std::vector<std::string> files;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* entry = ::readdir(d)) {
-      const std::string name = entry->d_name;
-      if (absl::StartsWith(name, "audit-") && absl::EndsWith(name, ".jsonl"))
-        files.push_back(absl::StrCat(dir, "/", name));
-    }
-    ::closedir(d);
-  }
-  return files;
-}
-
-// Execution ids of records of `type` in the log files.
-std::set<std::string> IdsWithRecord(const std::vector<std::string>& files,
-                                    const std::string& type) {
-  std::set<std::string> ids;
-  const std::string type_field = absl::StrCat("\"type\":\"", type, "\"");
-  const std::string id_field = "\"execution_id\":\"";
-  for (const std::string& file : files) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.find(type_field) == std::string::npos) continue;
-      const size_t at = line.find(id_field);
-      if (at == std::string::npos) continue;
-      const size_t begin = at + id_field.size();
-      ids.insert(line.substr(begin, line.find('"', begin) - begin));
-    }
-  }
-  return ids;
-}
-
 int Main(int argc, char** argv) {
   Options options;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -301,16 +267,14 @@ int Main(int argc, char** argv) {
   progress.join();
 
   auto status = (*server)->Terminate(absl::Seconds(30));
-  const std::vector<std::string> files = AuditFiles(audit_dir);
+  const std::vector<std::string> files =
+      forge::testing::AuditLogFiles(audit_dir);
   audit::VerifyReport verified = audit::VerifyLogFiles(files, {});
-  std::set<std::string> starts = IdsWithRecord(files, "execution_start");
-  std::set<std::string> ends = IdsWithRecord(files, "execution_end");
+  const std::set<std::string> audited =
+      forge::testing::ExecutionsWithStartAndEnd(files);
   int missing_audit = 0;
-  for (const std::string& id : tally.accepted_ids) {
-    if (!starts.count(id) || !ends.count(id)) ++missing_audit;
-  }
-  for (const std::string& id : warmup.accepted_ids) {
-    if (!starts.count(id) || !ends.count(id)) ++missing_audit;
+  for (const auto* ids : {&tally.accepted_ids, &warmup.accepted_ids}) {
+    for (const std::string& id : *ids) missing_audit += !audited.count(id);
   }
 
   std::printf(
