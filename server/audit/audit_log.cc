@@ -23,8 +23,9 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     const AuditLogOptions& options,
     std::shared_ptr<const Ed25519PrivateKey> signer, const Clock& clock) {
   if (signer == nullptr) return absl::InvalidArgumentError("no signing key");
-  FORGE_ASSIGN_OR_RETURN(RecoveredLog recovered,
-                         RecoverLog(*options.storage, options.dir));
+  FORGE_ASSIGN_OR_RETURN(
+      RecoveredLog recovered,
+      RecoverLog(*options.storage, options.dir, options.memory));
   if (!options.public_key_path.empty()) {
     FORGE_ASSIGN_OR_RETURN(std::string pem,
                            Ed25519PublicKeyToPem(signer->public_key()));
@@ -96,6 +97,15 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
     refused = absl::InvalidArgumentError(
         "audit record carries raw code, which the configuration forbids");
   } else {
+    bool dropped;
+    {
+      absl::MutexLock lock(&mutex_);
+      dropped = DroppedFromIndex(record);
+    }
+    // A late record (say, an approval decided after its execution ended)
+    // of an execution the index let go: find it here rather than stall the
+    // writer. A read error is the writer's to retry.
+    if (dropped) RecallExecution(record.execution_id()).IgnoreError();
     absl::MutexLock lock(&mutex_);
     if (closing_ || closed_) {
       refused = Unavailable("the log is closed");
@@ -112,6 +122,28 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
   }
   if (options_.observer != nullptr) options_.observer->OnAppendRefused(refused);
   return refused;
+}
+
+bool AuditLog::DroppedFromIndex(const AuditRecord& record) const {
+  return !record.execution_id().empty() && record.type() != kExecutionStart &&
+         state_.executions.dropped_any() &&
+         state_.executions.Find(record.execution_id()) == nullptr;
+}
+
+absl::Status AuditLog::RecallExecution(const std::string& execution_id) {
+  std::vector<LogFileInfo> files;
+  {
+    absl::MutexLock lock(&mutex_);
+    files = state_.files;
+  }
+  FORGE_ASSIGN_OR_RETURN(
+      std::optional<ExecutionEntry> entry,
+      FindExecutionInFiles(*options_.storage, files, execution_id));
+  if (entry) {
+    absl::MutexLock lock(&mutex_);
+    state_.executions.Recall(execution_id, std::move(*entry));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<AuditRecord> AuditLog::AppendAndWait(AuditRecord record) {

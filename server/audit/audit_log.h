@@ -75,7 +75,9 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Queues `record` (type, tenant, principal, ids, details; the log sets
-  // sequence, time, hashes and details["execution_record"]). On OK,
+  // sequence, time, hashes and details["execution_record"]). A record of an
+  // execution the in-memory index has dropped (execution_index.h) first
+  // reads the log files, newest first, back to that execution. On OK,
   // `on_commit` is invoked exactly once, on the writer thread. On error it is
   // never invoked:
   //   INVALID_ARGUMENT   empty type, a type the log reserves for itself, or
@@ -154,6 +156,15 @@ class AuditLog {
   // Writer thread. Tries to write the outage's log_recovery record.
   void TryLeaveFailure();
   absl::Status OpenActiveFile();
+  // Whether `record` belongs to an execution that had records before but
+  // that the in-memory index has dropped (execution_index.h).
+  bool DroppedFromIndex(const AuditRecord& record) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Without mutex_ held. Reads the files for `execution_id` and puts its
+  // entry back into the index, so its next record is numbered on from its
+  // last one. Returns the read error (the numbering then starts over, which
+  // a verifier of its evidence reports).
+  absl::Status RecallExecution(const std::string& execution_id);
   // UNAVAILABLE "audit log unavailable: <why>; new executions are refused".
   static absl::Status Unavailable(absl::string_view why);
 

@@ -35,6 +35,18 @@ absl::Status AuditLog::WriteBatch(Batch& batch) {
   uint64_t sequence;
   std::string prev_hash;
   absl::flat_hash_map<std::string, uint64_t> counters;
+  std::vector<std::string> dropped;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (const Pending& item : batch.items) {
+      if (DroppedFromIndex(item.record)) {
+        dropped.push_back(item.record.execution_id());
+      }
+    }
+  }
+  // Append recalls these; only a record that waited in the queue while the
+  // index dropped its execution again gets here.
+  for (const std::string& id : dropped) RecallExecution(id).IgnoreError();
   {
     absl::MutexLock lock(&mutex_);
     sequence = state_.next_sequence;
@@ -42,8 +54,8 @@ absl::Status AuditLog::WriteBatch(Batch& batch) {
     for (const Pending& item : batch.items) {
       const std::string& id = item.record.execution_id();
       if (id.empty() || counters.contains(id)) continue;
-      auto it = state_.executions.find(id);
-      counters[id] = it == state_.executions.end() ? 0 : it->second.records;
+      const ExecutionEntry* entry = state_.executions.Find(id);
+      counters[id] = entry == nullptr ? 0 : entry->records;
     }
   }
   const absl::Time now = clock_.Now();

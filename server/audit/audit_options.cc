@@ -49,6 +49,9 @@ absl::StatusOr<AuditLogOptions> AuditLogOptions::FromConfig(
           "audit.retry_interval must be positive");
     }
   }
+  if (config.has_indexed_executions()) {
+    options.memory.finished_executions = config.indexed_executions();
+  }
   return options;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "forge/exec/v1/audit.pb.h"
+#include "server/audit/log_state.h"
 #include "server/audit/log_storage.h"
 
 namespace forge::audit {
@@ -51,6 +52,9 @@ struct AuditLogOptions {
   std::string public_key_path;
   bool log_raw_code = false;
   absl::Duration retry_interval = absl::Seconds(5);
+  // How much history stays in memory for numbering records and finding
+  // evidence; older history is read from the files (log_state.h).
+  LogStateLimits memory;
 
   // Not owned; must outlive the log. Never null.
   LogStorage* storage = &LogStorage::Posix();

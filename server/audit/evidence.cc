@@ -1,6 +1,7 @@
 // AuditLog::Evidence: an execution's records with the proof that they are in
 // a chain whose head is signed.
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <utility>
 
@@ -11,12 +12,13 @@
 #include "server/audit/canonical.h"
 #include "server/audit/link_digest.h"
 #include "server/audit/log_file.h"
+#include "server/audit/record_types.h"
 
 namespace forge::audit {
 namespace {
 
 // The first signed head at or after `sequence`, if any.
-std::optional<SignedHead> CoveringHead(const std::vector<SignedHead>& heads,
+std::optional<SignedHead> CoveringHead(const std::deque<SignedHead>& heads,
                                        uint64_t sequence) {
   auto it = std::lower_bound(
       heads.begin(), heads.end(), sequence,
@@ -31,22 +33,35 @@ absl::StatusOr<EvidencePack> AuditLog::Evidence(const std::string& execution_id,
                                                 const std::string& tenant) {
   const absl::Status not_found = absl::NotFoundError(
       absl::StrCat("no audit records for execution ", execution_id));
-  ExecutionEntry entry;
+  std::optional<ExecutionEntry> entry;
   std::optional<SignedHead> head;
-  {
-    absl::MutexLock lock(&mutex_);
-    auto it = state_.executions.find(execution_id);
-    if (it == state_.executions.end() || it->second.tenant != tenant) {
-      return not_found;
-    }
-    entry = it->second;
-    head = CoveringHead(state_.signatures, entry.last_sequence);
-  }
-  if (!head) {
-    FORGE_ASSIGN_OR_RETURN(head, SignHeadFor("evidence"));
-  }
+  // Whether the covering head is only in the files (read on the way).
+  bool head_in_files = false;
   std::vector<LogFileInfo> files;
   {
+    absl::MutexLock lock(&mutex_);
+    if (const ExecutionEntry* held = state_.executions.Find(execution_id)) {
+      entry = *held;
+    } else if (!state_.executions.dropped_any()) {
+      return not_found;
+    }
+    files = state_.files;
+  }
+  if (!entry) {
+    FORGE_ASSIGN_OR_RETURN(
+        entry, FindExecutionInFiles(*options_.storage, files, execution_id));
+  }
+  if (!entry || entry->tenant != tenant) return not_found;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (entry->last_sequence <= state_.dropped_heads_through) {
+      head_in_files = true;
+    } else {
+      head = CoveringHead(state_.signatures, entry->last_sequence);
+    }
+  }
+  if (!head && !head_in_files) {
+    FORGE_ASSIGN_OR_RETURN(head, SignHeadFor("evidence"));
     absl::MutexLock lock(&mutex_);
     files = state_.files;
   }
@@ -55,8 +70,8 @@ absl::StatusOr<EvidencePack> AuditLog::Evidence(const std::string& execution_id,
   pack.set_execution_id(execution_id);
   bool reached_head = false;
   const absl::Status done = absl::CancelledError("reached the signed head");
-  for (size_t f = entry.first_file; f < files.size() && !reached_head; ++f) {
-    const uint64_t offset = f == entry.first_file ? entry.first_offset : 0;
+  for (size_t f = entry->first_file; f < files.size() && !reached_head; ++f) {
+    const uint64_t offset = f == entry->first_file ? entry->first_offset : 0;
     FORGE_ASSIGN_OR_RETURN(
         std::string data,
         options_.storage->Read(files[f].path, offset, files[f].bytes - offset));
@@ -64,7 +79,18 @@ absl::StatusOr<EvidencePack> AuditLog::Evidence(const std::string& execution_id,
     auto scanned = ScanLogBytes(
         data,
         [&](const AuditRecord& record, const LinePosition&) {
-          if (record.sequence() > head->sequence) {
+          if (head_in_files && record.type() == kChainHeadSigned) {
+            SignedHead signed_head = SignedHeadOf(record);
+            if (signed_head.sequence >= entry->last_sequence &&
+                signed_head.sequence + 1 == record.sequence()) {
+              // The first head that covers the execution; every record up
+              // to it is in the pack already.
+              head = std::move(signed_head);
+              reached_head = true;
+              return done;
+            }
+          }
+          if (head && record.sequence() > head->sequence) {
             reached_head = true;
             return done;
           }
@@ -77,7 +103,7 @@ absl::StatusOr<EvidencePack> AuditLog::Evidence(const std::string& execution_id,
             link->set_hash(record.hash());
             SetLinkBodyDigest(Sha256Hex(CanonicalBody(record)), link);
           }
-          if (record.sequence() == head->sequence) {
+          if (head && record.sequence() == head->sequence) {
             reached_head = true;
             return done;
           }
@@ -92,7 +118,8 @@ absl::StatusOr<EvidencePack> AuditLog::Evidence(const std::string& execution_id,
   }
   if (!reached_head) {
     return absl::InternalError(absl::StrCat(
-        "the log files end before the signed head ", head->sequence));
+        "the log files end before a signed head covering sequence ",
+        entry->last_sequence));
   }
   auto* chain_head = pack.mutable_chain_head();
   chain_head->set_sequence(head->sequence);

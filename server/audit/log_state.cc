@@ -50,37 +50,39 @@ AuditRecord TornTailRecord(const std::string& file, uint64_t offset,
 
 }  // namespace
 
+SignedHead SignedHeadOf(const AuditRecord& record) {
+  SignedHead head;
+  if (!absl::SimpleAtoi(Detail(record, kHeadSequence), &head.sequence)) {
+    head.sequence = 0;  // the chain verifier has rejected such a record
+  }
+  head.hash = Detail(record, kHeadHash);
+  head.signed_at =
+      ParseAuditTime(Detail(record, kSignedAt)).value_or(absl::InfinitePast());
+  head.signature = absl::HexStringToBytes(Detail(record, kSignature));
+  head.public_key = absl::HexStringToBytes(Detail(record, kPublicKey));
+  return head;
+}
+
 void IndexRecord(const AuditRecord& record, uint64_t offset, LogState* state) {
   state->next_sequence = record.sequence() + 1;
   state->last_hash = record.hash();
   if (!record.execution_id().empty()) {
-    auto [it, inserted] = state->executions.try_emplace(record.execution_id());
-    ExecutionEntry& entry = it->second;
-    if (inserted) {
-      entry.tenant = record.tenant();
-      entry.first_sequence = record.sequence();
-      entry.first_file = state->files.size() - 1;
-      entry.first_offset = offset;
-    }
-    ++entry.records;
-    entry.last_sequence = record.sequence();
+    state->executions.Add(record.execution_id(), record.tenant(), record.type(),
+                          record.sequence(), state->files.size() - 1, offset);
   }
   if (record.type() == kChainHeadSigned) {
-    SignedHead head;
-    if (!absl::SimpleAtoi(Detail(record, kHeadSequence), &head.sequence)) {
-      head.sequence = 0;  // the chain verifier has rejected such a record
-    }
-    head.hash = Detail(record, kHeadHash);
-    head.signed_at = ParseAuditTime(Detail(record, kSignedAt))
-                         .value_or(absl::InfinitePast());
-    head.signature = absl::HexStringToBytes(Detail(record, kSignature));
-    head.public_key = absl::HexStringToBytes(Detail(record, kPublicKey));
+    SignedHead head = SignedHeadOf(record);
     state->signatures.push_back(std::move(head));
+    if (state->signatures.size() > state->signed_heads_kept) {
+      state->dropped_heads_through = state->signatures.front().sequence;
+      state->signatures.pop_front();
+    }
   }
 }
 
 absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
-                                        const std::string& dir) {
+                                        const std::string& dir,
+                                        const LogStateLimits& limits) {
   FORGE_RETURN_IF_ERROR(storage.CreateDir(dir));
   FORGE_ASSIGN_OR_RETURN(std::vector<std::string> names, storage.ListDir(dir));
   std::vector<std::pair<uint64_t, std::string>> files;
@@ -89,7 +91,7 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
   }
   std::sort(files.begin(), files.end());
 
-  RecoveredLog recovered;
+  RecoveredLog recovered(limits);
   LogState& state = recovered.state;
   state.last_hash = std::string(kGenesisHash);
   VerifyReport report;
@@ -179,7 +181,51 @@ absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
           TornTailRecord(name, offset, torn, preserved));
     }
   }
+  // Whoever ran the executions still open in the files is gone.
+  state.executions.EndAll();
   return recovered;
+}
+
+absl::StatusOr<std::optional<ExecutionEntry>> FindExecutionInFiles(
+    LogStorage& storage, const std::vector<LogFileInfo>& files,
+    const std::string& execution_id) {
+  std::optional<ExecutionEntry> found;
+  bool reached_first = false;
+  for (size_t f = files.size(); f-- > 0 && !reached_first;) {
+    FORGE_ASSIGN_OR_RETURN(std::string data,
+                           storage.Read(files[f].path, 0, files[f].bytes));
+    BadLine bad;
+    bool first_in_file = true;
+    auto scanned = ScanLogBytes(
+        data,
+        [&](const AuditRecord& record, const LinePosition& position) {
+          if (record.execution_id() != execution_id) return absl::OkStatus();
+          if (!found) {
+            found.emplace();
+            found->last_sequence = record.sequence();
+            found->ended = true;
+          }
+          // Files are read newest first, records within a file oldest first.
+          if (first_in_file) {
+            found->tenant = record.tenant();
+            found->first_sequence = record.sequence();
+            found->first_file = f;
+            found->first_offset = position.offset;
+            first_in_file = false;
+          }
+          found->last_sequence =
+              std::max(found->last_sequence, record.sequence());
+          ++found->records;
+          if (Detail(record, kExecutionRecord) == "1") reached_first = true;
+          return absl::OkStatus();
+        },
+        &bad);
+    if (!scanned.ok()) {
+      return absl::DataLossError(absl::StrCat("reading ", files[f].path, ": ",
+                                              scanned.status().message()));
+    }
+  }
+  return found;
 }
 
 }  // namespace forge::audit

@@ -7,15 +7,17 @@
 #ifndef FORGE_SERVER_AUDIT_LOG_STATE_H_
 #define FORGE_SERVER_AUDIT_LOG_STATE_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "forge/exec/v1/execution.pb.h"
+#include "server/audit/execution_index.h"
 #include "server/audit/log_storage.h"
 
 namespace forge::audit {
@@ -27,18 +29,6 @@ struct LogFileInfo {
   uint64_t bytes = 0;
 };
 
-// Where one execution's records are.
-struct ExecutionEntry {
-  std::string tenant;
-  uint64_t records = 0;
-  uint64_t first_sequence = 0;
-  uint64_t last_sequence = 0;
-  // Index into LogState::files of the file holding the first record, and the
-  // record's byte offset there.
-  size_t first_file = 0;
-  uint64_t first_offset = 0;
-};
-
 // A verified chain_head_signed record.
 struct SignedHead {
   uint64_t sequence = 0;  // of the head it signs
@@ -48,22 +38,44 @@ struct SignedHead {
   std::string public_key;  // raw 32 bytes
 };
 
+// The head a chain_head_signed record signs (sequence 0 if its details do
+// not parse).
+SignedHead SignedHeadOf(const forge::exec::v1::AuditRecord& record);
+
+// How much of the log's history LogState keeps in memory; the rest is read
+// from the files when it is needed.
+struct LogStateLimits {
+  // Ended executions in the index (execution_index.h).
+  size_t finished_executions = ExecutionIndex::kDefaultFinishedCapacity;
+  // Newest signed heads.
+  size_t signed_heads = 1024;
+};
+
 struct LogState {
+  explicit LogState(const LogStateLimits& limits = {})
+      : signed_heads_kept(limits.signed_heads),
+        executions(limits.finished_executions) {}
+
+  size_t signed_heads_kept;
   std::vector<LogFileInfo> files;
   uint64_t next_sequence = 1;
   std::string last_hash;
-  absl::flat_hash_map<std::string, ExecutionEntry> executions;
-  // Ascending by sequence.
-  std::vector<SignedHead> signatures;
+  ExecutionIndex executions;
+  // The newest signed heads, ascending by sequence.
+  std::deque<SignedHead> signatures;
+  // The sequence of the newest head dropped from `signatures` (0: none was).
+  // A head at or before it is only in the files.
+  uint64_t dropped_heads_through = 0;
 };
 
 // Adds a committed `record` at `offset` of the last file in state->files to
-// the state: chain end, execution index, signed heads. The file's byte count
-// is the caller's business.
+// the state: chain end, execution index, signed heads (dropping the oldest
+// beyond signed_heads_kept). The file's byte count is the caller's business.
 void IndexRecord(const forge::exec::v1::AuditRecord& record, uint64_t offset,
                  LogState* state);
 
 struct RecoveredLog {
+  explicit RecoveredLog(const LogStateLimits& limits) : state(limits) {}
   LogState state;
   // log_recovery records to append first (details only; the writer seals
   // them), one per torn tail of the last file that was cut off.
@@ -77,7 +89,17 @@ struct RecoveredLog {
 // naming the file and line, if the chain is damaged anywhere else: the log
 // never appends to a chain it cannot vouch for.
 absl::StatusOr<RecoveredLog> RecoverLog(LogStorage& storage,
-                                        const std::string& dir);
+                                        const std::string& dir,
+                                        const LogStateLimits& limits);
+
+// Reads `files` (complete bytes only), newest first, for the records of
+// `execution_id` and returns where they are: its first record (the one the
+// log numbered execution_record 1), how many there are and the last one's
+// sequence. nullopt if no file holds any. The I/O or DATA_LOSS error of a
+// file that cannot be read or parsed.
+absl::StatusOr<std::optional<ExecutionEntry>> FindExecutionInFiles(
+    LogStorage& storage, const std::vector<LogFileInfo>& files,
+    const std::string& execution_id);
 
 }  // namespace forge::audit
 

@@ -20,6 +20,7 @@ TEST(AuditOptionsTest, DefaultsFillUnsetFields) {
   EXPECT_EQ(options->public_key_path, "/var/lib/forge/audit/chain-key.pub.pem");
   EXPECT_FALSE(options->log_raw_code);
   EXPECT_EQ(options->retry_interval, absl::Seconds(5));
+  EXPECT_EQ(options->memory.finished_executions, 1024u);
   EXPECT_EQ(AuditLogOptions::SigningKeyPath(config),
             "/var/lib/forge/audit/chain-key.pem");
 }
@@ -35,8 +36,10 @@ TEST(AuditOptionsTest, ExplicitValuesAreKept) {
   config.set_public_key_path("/pub/audit.pem");
   config.set_log_raw_code(true);
   config.mutable_retry_interval()->set_nanos(500000000);
+  config.set_indexed_executions(0);
   auto options = AuditLogOptions::FromConfig(config);
   ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->memory.finished_executions, 0u);
   EXPECT_EQ(options->rotate_bytes, 1u << 20);
   EXPECT_EQ(options->sign_interval, absl::Seconds(2));
   EXPECT_EQ(options->queue_capacity, 10u);
