@@ -26,7 +26,8 @@ namespace forge::sandbox {
 class LauncherConnection
     : public std::enable_shared_from_this<LauncherConnection> {
  public:
-  explicit LauncherConnection(UniqueFd socket) : socket_(std::move(socket)) {}
+  LauncherConnection(UniqueFd socket, LauncherClient::LostCallback on_lost)
+      : socket_(std::move(socket)), on_lost_(std::move(on_lost)) {}
 
   void StartReader() {
     reader_ = std::thread([self = shared_from_this()] { self->ReadLoop(); });
@@ -86,7 +87,9 @@ class LauncherConnection
   static SandboxResult LostResult() {
     SandboxResult result;
     result.termination = Termination::kSetupError;
-    result.message = "the sandbox launcher exited";
+    result.message =
+        "the sandbox launcher exited while this job ran; the sandbox and "
+        "its processes were killed (re-submit the request)";
     return result;
   }
 
@@ -161,6 +164,7 @@ class LauncherConnection
       std::move(done)(absl::UnavailableError("the sandbox launcher exited"));
     }
     for (auto& [id, done] : finished) std::move(done)(LostResult());
+    if (on_lost_) std::move(on_lost_)();
   }
 
   void OnCreated(CreatedReply reply) {
@@ -193,6 +197,7 @@ class LauncherConnection
   }
 
   UniqueFd socket_;
+  LauncherClient::LostCallback on_lost_;  // reader thread only
   std::thread reader_;
   absl::Mutex send_mutex_;
   mutable absl::Mutex mutex_;
@@ -233,12 +238,15 @@ void Sandbox::Run(const ResourceLimits& limits, UniqueFd payload,
 
 void Sandbox::Kill() { connection_->Kill(id_); }
 
+bool Sandbox::launcher_alive() const { return connection_->alive(); }
+
 LauncherClient::LauncherClient(std::shared_ptr<LauncherConnection> connection,
                                pid_t pid)
     : connection_(std::move(connection)), pid_(pid) {}
 
 absl::StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(
-    const std::string& launcher_path, const std::vector<std::string>& args) {
+    const std::string& launcher_path, const std::vector<std::string>& args,
+    LostCallback on_lost) {
   if (::access(launcher_path.c_str(), X_OK) != 0) {
     return LastErrorStatus(absl::StrCat("launcher binary ", launcher_path));
   }
@@ -275,17 +283,24 @@ absl::StatusOr<std::unique_ptr<LauncherClient>> LauncherClient::Start(
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) return absl::ErrnoToStatus(error, "spawn forge-launcher");
-  auto connection = std::make_shared<LauncherConnection>(std::move(ours));
+  auto connection =
+      std::make_shared<LauncherConnection>(std::move(ours), std::move(on_lost));
   connection->StartReader();
   return std::unique_ptr<LauncherClient>(
       new LauncherClient(std::move(connection), pid));
 }
 
-LauncherClient::~LauncherClient() {
+LauncherClient::~LauncherClient() { Stop(); }
+
+int LauncherClient::Stop() {
+  absl::MutexLock lock(&stop_mutex_);
+  if (wait_status_) return *wait_status_;
   connection_->Close();
-  int status;
+  int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  wait_status_ = status;
+  return status;
 }
 
 void LauncherClient::Create(const SandboxSpec& spec, CreatedCallback done) {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,10 @@ class Sandbox {
   // first).
   void Kill();
 
+  // False once the launcher that made this sandbox is gone (its processes
+  // died with it): such a sandbox can no longer run anything.
+  bool launcher_alive() const;
+
  private:
   friend class LauncherConnection;
   Sandbox(std::shared_ptr<LauncherConnection> connection, std::string id,
@@ -71,15 +76,25 @@ class LauncherClient {
   using CreatedCallback =
       absl::AnyInvocable<void(absl::StatusOr<std::unique_ptr<Sandbox>>) &&>;
 
+  // Runs once, on the reader thread, when the connection to the launcher
+  // ends (the launcher died, or Stop), after every pending callback failed.
+  using LostCallback = absl::AnyInvocable<void() &&>;
+
   // Starts `launcher_path` with `args` (see launcher_main.cc) and a fresh
-  // socketpair. The launcher dies with this process.
+  // socketpair. The launcher dies with this process. `on_lost` (optional)
+  // tells a supervisor that the launcher is gone.
   static absl::StatusOr<std::unique_ptr<LauncherClient>> Start(
       const std::string& launcher_path,
-      const std::vector<std::string>& args = {});
+      const std::vector<std::string>& args = {}, LostCallback on_lost = {});
+
+  // Stop()s.
+  ~LauncherClient();
 
   // Closes the socket (the launcher then kills every sandbox and exits),
-  // fails pending callbacks, and waits for the launcher to exit.
-  ~LauncherClient();
+  // fails pending callbacks, waits for the launcher to exit and returns its
+  // wait status (as from waitpid). Idempotent: later calls return the same
+  // status. Must not be called on the reader thread (from a callback).
+  int Stop();
 
   // Asynchronously makes a ready sandbox. `done` runs exactly once.
   void Create(const SandboxSpec& spec, CreatedCallback done);
@@ -109,6 +124,8 @@ class LauncherClient {
 
   std::shared_ptr<LauncherConnection> connection_;
   pid_t pid_;
+  absl::Mutex stop_mutex_;
+  std::optional<int> wait_status_ ABSL_GUARDED_BY(stop_mutex_);
 };
 
 // Runs `job` in `sandbox` and waits for the result, collecting all of

@@ -23,6 +23,7 @@
 #include "sandbox/cgroup_fs.h"
 #include "sandbox/cgroup_tree.h"
 #include "sandbox/launcher_loop.h"
+#include "sandbox/process_title.h"
 #include "sandbox/seccomp_sandbox_policy.h"
 
 namespace {
@@ -35,6 +36,8 @@ void Log(const std::string& line) {
 
 int main(int argc, char** argv) {
   using namespace forge::sandbox;
+  // Sandbox inits (clones of this process) overwrite it with a neutral name.
+  RememberArgumentArea(argc, argv);
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() == 1) {
     Log("parent already gone");
     return 1;

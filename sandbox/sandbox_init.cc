@@ -30,6 +30,7 @@
 #include "sandbox/job_payload.h"
 #include "sandbox/launcher_protocol.h"
 #include "sandbox/mounts.h"
+#include "sandbox/process_title.h"
 #include "sandbox/program_start.h"
 #include "sandbox/warm_runner.h"
 
@@ -106,8 +107,13 @@ absl::Status MakeNonDumpable() {
 absl::Status ContainInit(const SandboxSpec& spec, int control,
                          const std::string& staging_dir) {
   FORGE_RETURN_IF_ERROR(WaitForGo(control));
-  FORGE_RETURN_IF_ERROR(DieWithLauncher(control));
+  // Init is a clone of the launcher: without this, /proc/1/cmdline and
+  // /proc/1/comm would show the launcher's host path and flags.
+  FORGE_RETURN_IF_ERROR(SetProcessTitle(kSandboxInitTitle));
   FORGE_RETURN_IF_ERROR(SwitchToSandboxIds());
+  // After the id switch: changing the effective uid clears the parent-death
+  // signal, so one set before it would be lost.
+  FORGE_RETURN_IF_ERROR(DieWithLauncher(control));
   FORGE_RETURN_IF_ERROR(EnterCgroupNamespace());
   FORGE_RETURN_IF_ERROR(SetHostname());
   FORGE_RETURN_IF_ERROR(BringUpLoopback());

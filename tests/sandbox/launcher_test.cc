@@ -1,11 +1,17 @@
 // End-to-end tests of the launcher path: LauncherClient → forge-launcher →
 // sandbox init → program, with real namespaces. Needs root (or the right to
 // create user namespaces and write id maps); skips otherwise.
+#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -120,6 +126,95 @@ TEST_F(LauncherTest, KillEndsARunningSandbox) {
   killer.join();
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->result.termination, Termination::kKilled);
+}
+
+// The pids whose parent is `parent` (from /proc/<pid>/stat).
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return children;
+  while (dirent* entry = ::readdir(proc)) {
+    pid_t pid;
+    if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
+    std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+    std::string stat((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    // "pid (comm) state ppid ...": comm may hold spaces, so after the ')'.
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields =
+        absl::StrSplit(stat.substr(close + 2), ' ');
+    pid_t ppid;
+    if (fields.size() > 1 && absl::SimpleAtoi(fields[1], &ppid) &&
+        ppid == parent) {
+      children.push_back(pid);
+    }
+  }
+  ::closedir(proc);
+  return children;
+}
+
+// Whether `pid` exists and is not a zombie.
+bool Running(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() &&
+         stat[close + 2] != 'Z' && stat[close + 2] != 'X';
+}
+
+// A launcher killed with SIGKILL takes its sandboxes with it, without any
+// help from the server: every sandbox init dies (PR_SET_PDEATHSIG, which
+// must survive init's switch to the sandbox ids), and with it the whole pid
+// namespace; the job's caller gets a setup error naming the launcher.
+TEST_F(LauncherTest, SandboxesDieWithTheLauncher) {
+  auto running = client_->CreateSync(TestSpec("orphan-running"));
+  ASSERT_TRUE(running.ok()) << running.status();
+  auto ready = client_->CreateSync(TestSpec("orphan-ready"));
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  absl::StatusOr<CollectedRun> run;
+  std::thread job([&] {
+    run = RunAndCollect(**running,
+                        Shell("(sleep 600 &); echo started; sleep 600; true"),
+                        ResourceLimits{});
+  });
+  // Both inits are the launcher's children; wait for the job's processes.
+  const pid_t launcher = client_->launcher_pid();
+  std::vector<pid_t> inits = ChildrenOf(launcher);
+  ASSERT_EQ(inits.size(), 2u);
+  std::vector<pid_t> sandboxed;
+  for (int i = 0; i < 200 && sandboxed.size() < 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    sandboxed.clear();
+    for (pid_t init : inits) {
+      for (pid_t child : ChildrenOf(init)) {
+        sandboxed.push_back(child);
+        for (pid_t grandchild : ChildrenOf(child))
+          sandboxed.push_back(grandchild);
+      }
+    }
+  }
+  ASSERT_GE(sandboxed.size(), 2u) << "the job did not start";
+  sandboxed.insert(sandboxed.end(), inits.begin(), inits.end());
+
+  ASSERT_EQ(::kill(launcher, SIGKILL), 0);
+  std::vector<pid_t> survivors = sandboxed;
+  for (int i = 0; i < 250 && !survivors.empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    std::erase_if(survivors, [](pid_t pid) { return !Running(pid); });
+  }
+  // Whatever survived is killed here so the job thread can end.
+  for (pid_t pid : survivors) ::kill(pid, SIGKILL);
+  job.join();
+  EXPECT_TRUE(survivors.empty())
+      << survivors.size() << " sandbox processes outlived the launcher";
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->result.termination, Termination::kSetupError);
+  EXPECT_THAT(run->result.message, HasSubstr("launcher"));
+  EXPECT_EQ(run->stdout_data, "started\n");
+  EXPECT_FALSE((*ready)->launcher_alive());
+  EXPECT_FALSE(client_->alive());
 }
 
 TEST_F(LauncherTest, MissingBinaryIsASetupError) {
