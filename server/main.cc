@@ -7,12 +7,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -36,6 +38,7 @@
 #include "server/embedded_config.h"
 #include "server/execution_service.h"
 #include "server/grpc_server_options.h"
+#include "server/launcher_supervisor.h"
 #include "server/logging.h"
 #include "server/mcp/tool_service.h"
 #include "server/metrics.h"
@@ -152,13 +155,25 @@ int Run(int argc, char** argv) {
     log->info("event=runtime name={} version=\"{}\" binary={}",
               runtime.config.name(), runtime.version, runtime.config.binary());
   }
-  const std::string launcher_path = FindLauncher(config);
-  absl::StatusOr<std::unique_ptr<sandbox::LauncherClient>> launcher =
-      sandbox::LauncherClient::Start(
-          launcher_path,
-          {absl::StrCat("--cgroup-parent=", config.sandbox().cgroup_parent())});
+  // The launcher is restarted if it dies; the pool and the metrics hear of
+  // it once they exist (the hook is set below).
+  std::atomic<WorkerPool*> restart_pool{nullptr};
+  std::atomic<ServerMetrics*> restart_metrics{nullptr};
+  LauncherSupervisorOptions launcher_options;
+  launcher_options.launcher_path = FindLauncher(config);
+  launcher_options.args = {
+      absl::StrCat("--cgroup-parent=", config.sandbox().cgroup_parent())};
+  launcher_options.on_restart = [&restart_pool, &restart_metrics](pid_t) {
+    if (ServerMetrics* metrics = restart_metrics.load()) {
+      metrics->LauncherRestarted();
+    }
+    if (WorkerPool* pool = restart_pool.load()) pool->DiscardLost();
+  };
+  absl::StatusOr<std::unique_ptr<LauncherSupervisor>> launcher =
+      LauncherSupervisor::Start(std::move(launcher_options),
+                                ComponentLogger("launcher"));
   if (!launcher.ok()) return Fail("launcher", launcher.status());
-  log->info("event=launcher_started path={} pid={}", launcher_path,
+  log->info("event=launcher_started path={} pid={}", FindLauncher(config),
             (*launcher)->launcher_pid());
   absl::StatusOr<forge::exec::v1::CarsRuleSet> rules =
       config.cars_rules_path().empty()
@@ -240,6 +255,10 @@ int Run(int argc, char** argv) {
 
   LauncherSandboxFactory sandbox_factory(**launcher, **runtimes);
   WorkerPool pool(sandbox_factory, PoolRuntimesFrom(**runtimes), &metrics);
+  restart_metrics = &metrics;
+  restart_pool = &pool;
+  // Before the pool goes, on every path: no restart hook runs after this.
+  absl::Cleanup stop_restarts = [&launcher] { (*launcher)->Shutdown(); };
 
   AccessAudit access_audit(**audit_log, Clock::Real());
   ServiceContext context{config,
@@ -307,7 +326,8 @@ int Run(int argc, char** argv) {
   // Cancels whatever still runs after the drain window.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server->Wait();
-  // No ready sandbox outlives the server.
+  // No restart from here on; no ready sandbox outlives the server.
+  (*launcher)->Shutdown();
   pool.Shutdown();
   (*approvals)->Close();
   // Whatever is still queued is written and the head signed.

@@ -174,6 +174,17 @@ ServerMetrics::ServerMetrics(const std::vector<std::string>& runtimes,
                               .Help("Failed audit writes or fsyncs")
                               .Register(*registry_)
                               .Add({})) {
+  launcher_restarts_ = &BuildCounter()
+                            .Name("forge_exec_launcher_restarts_total")
+                            .Help("Sandbox launchers started after one died")
+                            .Register(*registry_)
+                            .Add({});
+  approval_waits_ =
+      &BuildGauge()
+           .Name("forge_exec_approval_waits")
+           .Help("Execute streams held open waiting for an approval decision")
+           .Register(*registry_)
+           .Add({});
   BuildGauge()
       .Name("forge_exec_build_info")
       .Help("Always 1; the labels identify the build")
@@ -283,6 +294,12 @@ void ServerMetrics::ExecutionStarted(const std::string& runtime,
 
 void ServerMetrics::ApprovalDecided(const std::string& decision) {
   approvals_.Add({{"decision", decision}}).Increment();
+}
+
+void ServerMetrics::LauncherRestarted() { launcher_restarts_->Increment(); }
+
+void ServerMetrics::SetApprovalWaits(size_t waits) {
+  approval_waits_->Set(static_cast<double>(waits));
 }
 
 void ServerMetrics::SetApprovalsPending(size_t pending) {

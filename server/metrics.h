@@ -52,12 +52,16 @@ class ServerMetrics : public audit::AuditObserver, public PoolObserver {
   // An approval was decided: "approved", "denied" or "expired".
   void ApprovalDecided(const std::string& decision);
   void SetApprovalsPending(size_t pending);
+  // Execute streams held open waiting for an approval decision.
+  void SetApprovalWaits(size_t waits);
   // Creates the redaction series of every type the filter can report, and
   // violation series of the syscalls most often tried, at zero.
   void SeedTypes(const std::vector<std::string>& redaction_types,
                  const std::vector<std::string>& violation_kinds);
   // A sandbox of `runtime` started (+1) or ended (-1) running a program.
   void SandboxInUse(const std::string& runtime, int delta);
+  // The sandbox launcher died and a new one was started.
+  void LauncherRestarted();
 
   // PoolObserver (worker_pool.h)
   void PoolReady(const std::string& runtime, uint32_t ready) override;
@@ -100,6 +104,8 @@ class ServerMetrics : public audit::AuditObserver, public PoolObserver {
   prometheus::Counter& audit_appends_;
   prometheus::Histogram& audit_fsync_seconds_;
   prometheus::Counter& audit_write_errors_;
+  prometheus::Counter* launcher_restarts_ = nullptr;
+  prometheus::Gauge* approval_waits_ = nullptr;
 };
 
 // "OUTCOME_WALL_TIMEOUT" → "wall_timeout": an enum value name without its

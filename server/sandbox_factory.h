@@ -1,5 +1,6 @@
 // LauncherSandboxFactory: the WorkerPool's source of sandboxes in the
-// server. A cold sandbox is the runtime's SandboxSpec; a warm one also
+// server (through the LauncherSupervisor, so a restarted launcher serves
+// it). A cold sandbox is the runtime's SandboxSpec; a warm one also
 // carries the runtime's warm start (RuntimeRegistry::WarmStartFor) and the
 // stdio its interpreter starts with: a memfd for stdin (the program gets a
 // read-only open of it; the server writes the job's stdin into it later)
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "sandbox/launcher_client.h"
+#include "server/launcher_supervisor.h"
 #include "server/runtime_registry.h"
 #include "server/worker_pool.h"
 
@@ -19,7 +21,7 @@ namespace forge::server {
 
 class LauncherSandboxFactory : public SandboxFactory {
  public:
-  LauncherSandboxFactory(sandbox::LauncherClient& launcher,
+  LauncherSandboxFactory(LauncherSupervisor& launcher,
                          const RuntimeRegistry& runtimes)
       : launcher_(launcher), runtimes_(runtimes) {}
 
@@ -29,7 +31,7 @@ class LauncherSandboxFactory : public SandboxFactory {
               std::vector<sandbox::BindMount> extra_binds, Done done) override;
 
  private:
-  sandbox::LauncherClient& launcher_;
+  LauncherSupervisor& launcher_;
   const RuntimeRegistry& runtimes_;
 };
 

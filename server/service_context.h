@@ -14,6 +14,7 @@
 #include "server/approval_gate.h"
 #include "server/audit/audit_log.h"
 #include "server/auth/authenticator.h"
+#include "server/launcher_supervisor.h"
 #include "server/metrics.h"
 #include "server/output_pump.h"
 #include "server/privacy/redactor.h"
@@ -32,7 +33,7 @@ struct ServiceContext {
   const forge::exec::v1::ServerConfig& config;
   const auth::Authenticator& authenticator;
   const RuntimeRegistry& runtimes;
-  sandbox::LauncherClient& launcher;
+  LauncherSupervisor& launcher;
   WorkerPool& pool;
   OutputPump& pump;
   Admission& admission;

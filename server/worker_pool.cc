@@ -41,6 +41,12 @@ absl::Status WriteAt(int fd, absl::string_view data) {
   return absl::OkStatus();
 }
 
+// A sandbox whose launcher died cannot run a job (fake factories make
+// sandboxes without a launcher: those never die).
+bool Lost(const ReadySandbox& ready) {
+  return ready.sandbox != nullptr && !ready.sandbox->launcher_alive();
+}
+
 }  // namespace
 
 WorkerPool::WorkerPool(SandboxFactory& factory,
@@ -122,7 +128,8 @@ void WorkerPool::OnCreated(const std::string& runtime, absl::Time started,
     --state.creating;
     if (!ok) {
       state.retry_after = absl::Now() + kRetryDelay;
-    } else if (shut_down_ || state.ready.size() >= state.config.size) {
+    } else if (shut_down_ || state.ready.size() >= state.config.size ||
+               Lost(*created)) {
       discard = std::move(*created);
     } else {
       state.ready.push_back(std::move(*created));
@@ -142,6 +149,7 @@ void WorkerPool::Acquire(const std::string& runtime, AcquireOptions options,
                          AcquireCallback done) {
   const bool fresh_only = !options.extra_binds.empty();
   std::optional<ReadySandbox> taken;
+  std::vector<ReadySandbox> lost;  // destroyed outside the lock
   std::vector<Creation> creations;
   bool shut_down = false;
   bool known = false;
@@ -155,6 +163,10 @@ void WorkerPool::Acquire(const std::string& runtime, AcquireOptions options,
       known = true;
       RuntimeState& state = it->second;
       warm_runtime = state.config.warm;
+      while (!state.ready.empty() && Lost(state.ready.front())) {
+        lost.push_back(std::move(state.ready.front()));
+        state.ready.pop_front();
+      }
       if (!state.ready.empty() && !fresh_only &&
           (options.allow_warm || !warm_runtime)) {
         taken = std::move(state.ready.front());
@@ -164,6 +176,7 @@ void WorkerPool::Acquire(const std::string& runtime, AcquireOptions options,
       creations = PlanRefillsLocked();
     }
   }
+  lost.clear();
   StartCreations(std::move(creations));
   if (shut_down) {
     std::move(done)(absl::UnavailableError("the sandbox pool is shut down"));
@@ -191,6 +204,35 @@ void WorkerPool::Acquire(const std::string& runtime, AcquireOptions options,
   // sandbox, never a used one.
   factory_.Create(runtime, /*warm=*/false, std::move(options.extra_binds),
                   std::move(done));
+}
+
+void WorkerPool::DiscardLost() {
+  std::vector<ReadySandbox> lost;
+  std::vector<std::pair<std::string, uint32_t>> ready_now;
+  std::vector<Creation> creations;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (auto& [name, state] : runtimes_) {
+      std::deque<ReadySandbox> kept;
+      for (ReadySandbox& ready : state.ready) {
+        if (Lost(ready)) {
+          lost.push_back(std::move(ready));
+        } else {
+          kept.push_back(std::move(ready));
+        }
+      }
+      state.ready = std::move(kept);
+      state.retry_after = absl::InfinitePast();
+      ready_now.emplace_back(name, static_cast<uint32_t>(state.ready.size()));
+    }
+    creations = PlanRefillsLocked();
+  }
+  lost.clear();
+  if (observer_ != nullptr) {
+    for (const auto& [name, count] : ready_now)
+      observer_->PoolReady(name, count);
+  }
+  StartCreations(std::move(creations));
 }
 
 uint32_t WorkerPool::ready(const std::string& runtime) const {

@@ -108,6 +108,12 @@ class WorkerPool {
   void Acquire(const std::string& runtime, AcquireOptions options,
                AcquireCallback done);
 
+  // Destroys every ready sandbox whose launcher is gone (it cannot run a
+  // job any more) and refills at once, also a runtime whose last creation
+  // failed (the launcher's death failed it). For the server after a
+  // launcher restart; Acquire and refills skip such sandboxes anyway.
+  void DiscardLost();
+
   uint32_t ready(const std::string& runtime) const;
   bool warm(const std::string& runtime) const;
 

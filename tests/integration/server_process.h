@@ -93,6 +93,18 @@ std::set<std::string> ExecutionsWithStartAndEnd(
 // this test); used to prove nothing of a sandbox survives.
 int CountProcessesMatching(const std::string& needle);
 
+// A TCP port on 127.0.0.1 that was free when this returned; 0 on error.
+int FreeLocalPort();
+
+// The body of GET /metrics from 127.0.0.1:`port` (with the HTTP header);
+// empty if nothing answered.
+std::string ScrapeMetrics(int port);
+
+// The value of the sample whose line starts with `series` ("name" or
+// "name{label=\"value\",...}", labels in name order) in Prometheus text
+// `metrics`; -1 if absent.
+double MetricValue(const std::string& metrics, const std::string& series);
+
 }  // namespace forge::testing
 
 #endif  // FORGE_TESTS_INTEGRATION_SERVER_PROCESS_H_
