@@ -188,6 +188,7 @@ uint64_t ApprovalGate::Wait(const Approval& approval, absl::Time deadline,
 
 bool ApprovalGate::CancelWait(uint64_t handle) {
   absl::MutexLock lock(&mutex_);
+  wake_.Signal();  // the timer thread updates the waits gauge
   return waiters_.erase(handle) > 0;
 }
 
@@ -318,6 +319,7 @@ void ApprovalGate::TimerLoop() {
                              std::move(it->second.done)});
       waiters_.erase(it++);
     }
+    metrics_.SetApprovalWaits(waiters_.size());
     std::vector<Ready> ready = std::move(ready_);
     ready_.clear();
     std::vector<Approval> expired = registry_.ExpireDue(now);
