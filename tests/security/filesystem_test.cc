@@ -111,6 +111,29 @@ TEST_F(FilesystemTest, ProcShowsOnlyTheSandbox) {
   EXPECT_THAT(StdoutLines(run), ElementsAreArray(expected)) << Describe(run);
 }
 
+// Property: the sandbox's init (a clone of the host's forge-launcher)
+// tells a program nothing of the host: /proc/1/cmdline, comm and status
+// show a neutral name, not the launcher's host path or flags; its
+// executable and working directory cannot be resolved; nothing else pid 1
+// shows names the launcher or the build tree.
+TEST_F(FilesystemTest, InitRevealsNothingOfTheHost) {
+  CollectedEvents run = RunHostile(ProgramRequest("init_identity.py"));
+  EXPECT_EQ(OutcomeName(run), "OUTCOME_EXITED") << Describe(run);
+  const std::vector<std::string> lines = StdoutLines(run);
+  ASSERT_GE(lines.size(), 5u) << Describe(run);
+  EXPECT_EQ(lines[0], "cmdline: b'sandbox-init\\x00'");
+  EXPECT_EQ(lines[1], "comm: b'sandbox-init\\n'");
+  EXPECT_EQ(lines[2], "status: [b'Name:\\tsandbox-init']");
+  EXPECT_EQ(lines[3], "exe: EACCES");
+  EXPECT_EQ(lines[4], "cwd: EACCES");
+  for (const std::string& host :
+       {std::string("forge-launcher"), std::string("cgroup-parent"), BuildDir(),
+        SourceDir()}) {
+    if (host.size() < 2) continue;  // "." when run outside CTest
+    EXPECT_THAT(run.stdout_data, Not(HasSubstr(host)));
+  }
+}
+
 // Property: nothing outside /workspace and /tmp can be created, changed,
 // renamed or removed: the root, /etc, /usr and /dev are read-only, /proc
 // takes no new files, and devices cannot be made. Nothing reaches the
