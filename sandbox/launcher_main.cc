@@ -5,8 +5,9 @@
 //
 //   forge-launcher [--cgroup-parent=NAME]
 //
-// At start it removes the cgroups of launchers that died without cleaning
-// up, and reports on stderr which protections the host allows.
+// At start it removes the cgroups and staging directories of launchers that
+// died without cleaning up, and reports on stderr which protections the host
+// allows.
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -25,6 +26,7 @@
 #include "sandbox/launcher_loop.h"
 #include "sandbox/process_title.h"
 #include "sandbox/seccomp_sandbox_policy.h"
+#include "sandbox/staging_dir.h"
 
 namespace {
 
@@ -88,17 +90,23 @@ int main(int argc, char** argv) {
         support.Summary()));
   }
 
-  char staging[] = "/tmp/forge-launcher-XXXXXX";
-  if (::mkdtemp(staging) == nullptr || ::chmod(staging, 0755) != 0) {
-    std::perror("forge-launcher: staging directory");
+  absl::StatusOr<int> stale_staging =
+      RemoveStaleStagingDirs("/tmp", ::getpid(), IsDeadProcessName);
+  if (stale_staging.ok() && *stale_staging > 0) {
+    Log(absl::StrCat("removed the staging directories of ", *stale_staging,
+                     " launcher(s) that died"));
+  }
+  absl::StatusOr<std::string> staging = MakeStagingDir("/tmp", ::getpid());
+  if (!staging.ok()) {
+    Log(absl::StrCat("staging directory: ", staging.status().ToString()));
     return 1;
   }
   LauncherOptions options;
-  options.staging_dir = staging;
+  options.staging_dir = *staging;
   options.cgroups = cgroups ? &*cgroups : nullptr;
   options.seccomp = &*seccomp;
   absl::Status status = RunLauncher(forge::UniqueFd(3), options);
-  ::rmdir(staging);
+  ::rmdir(staging->c_str());
   if (!status.ok()) {
     Log(status.ToString());
     return 1;
