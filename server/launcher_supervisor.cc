@@ -46,13 +46,31 @@ absl::StatusOr<std::unique_ptr<LauncherSupervisor>> LauncherSupervisor::Start(
 }
 
 LauncherSupervisor::~LauncherSupervisor() {
+  // The launcher goes first (it kills its sandboxes and removes their
+  // cgroups), the thread after: a launcher the thread restarted has it as
+  // parent thread and would die with it (PR_SET_PDEATHSIG) before cleaning
+  // up.
+  StopLauncher();
+  {
+    absl::MutexLock lock(&mutex_);
+    exiting_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  StopLauncher();  // one a restart racing the shutdown may have left
+}
+
+void LauncherSupervisor::StopLauncher() {
   Shutdown();
   std::shared_ptr<sandbox::LauncherClient> last;
   {
     absl::MutexLock lock(&mutex_);
     last = std::move(current_);
   }
-  if (last) last->Stop();
+  if (last == nullptr) return;
+  const pid_t pid = last->launcher_pid();
+  const int status = last->Stop();
+  log_->info("event=launcher_stopped pid={} exit=\"{}\"", pid,
+             DescribeWaitStatus(status));
 }
 
 absl::StatusOr<std::shared_ptr<sandbox::LauncherClient>>
@@ -69,7 +87,7 @@ void LauncherSupervisor::OnLost() {
   lost_ = true;
 }
 
-bool LauncherSupervisor::LostOrStopping() const { return lost_ || stopping_; }
+bool LauncherSupervisor::LostOrExiting() const { return lost_ || exiting_; }
 
 bool LauncherSupervisor::SleepUnlessStopping(absl::Duration duration) {
   absl::MutexLock lock(&mutex_);
@@ -84,8 +102,8 @@ void LauncherSupervisor::SuperviseLoop() {
     absl::Duration up_for;
     {
       absl::MutexLock lock(&mutex_);
-      mutex_.Await(absl::Condition(this, &LauncherSupervisor::LostOrStopping));
-      if (stopping_) return;
+      mutex_.Await(absl::Condition(this, &LauncherSupervisor::LostOrExiting));
+      if (exiting_) return;
       lost_ = false;
       dead = std::move(current_);
       up_for = absl::Now() - current_started_;
@@ -105,9 +123,11 @@ void LauncherSupervisor::SuperviseLoop() {
           pid, DescribeWaitStatus(status), absl::ToInt64Milliseconds(up_for));
       if (up_for >= options_.stable_after) backoff = options_.initial_backoff;
     }
+    // Shutting down: no restart; the thread stays until destruction.
+    if (Stopping()) continue;
     log_->warn("event=launcher_restarting backoff_ms={}",
                absl::ToInt64Milliseconds(backoff));
-    if (!SleepUnlessStopping(backoff)) return;
+    if (!SleepUnlessStopping(backoff)) continue;
     backoff = std::min(backoff * 2, options_.max_backoff);
     absl::StatusOr<std::shared_ptr<sandbox::LauncherClient>> started =
         StartLauncher();
@@ -122,18 +142,13 @@ void LauncherSupervisor::SuperviseLoop() {
     uint64_t restarts = 0;
     {
       absl::MutexLock lock(&mutex_);
-      if (stopping_) {
-        // Shut down meanwhile: the new launcher goes with the supervisor.
-        current_ = std::move(*started);
-        current_started_ = absl::Now();
-        return;
-      }
       current_ = std::move(*started);
       current_started_ = absl::Now();
       restarts = ++restarts_;
     }
     log_->warn("event=launcher_restarted pid={} restarts={}", pid, restarts);
-    if (options_.on_restart) options_.on_restart(pid);
+    absl::MutexLock hook(&hook_mutex_);
+    if (options_.on_restart && !Stopping()) options_.on_restart(pid);
   }
 }
 
@@ -179,12 +194,18 @@ uint64_t LauncherSupervisor::restarts() const {
   return restarts_;
 }
 
+bool LauncherSupervisor::Stopping() const {
+  absl::MutexLock lock(&mutex_);
+  return stopping_;
+}
+
 void LauncherSupervisor::Shutdown() {
   {
     absl::MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  // Waits for an on_restart under way; later ones see stopping_.
+  absl::MutexLock hook(&hook_mutex_);
 }
 
 }  // namespace forge::server

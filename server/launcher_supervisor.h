@@ -58,7 +58,7 @@ class LauncherSupervisor {
   // run without one) and the supervising thread.
   static absl::StatusOr<std::unique_ptr<LauncherSupervisor>> Start(
       LauncherSupervisorOptions options, std::shared_ptr<spdlog::logger> log);
-  // Shutdown(), then stops the current launcher (it kills its sandboxes).
+  // StopLauncher(), then ends the supervising thread.
   ~LauncherSupervisor();
   LauncherSupervisor(const LauncherSupervisor&) = delete;
   LauncherSupervisor& operator=(const LauncherSupervisor&) = delete;
@@ -76,8 +76,16 @@ class LauncherSupervisor {
   // Launchers started after the first.
   uint64_t restarts() const;
 
+  // Shutdown(), then stops the current launcher: it kills its sandboxes,
+  // removes their cgroups and exits; every pending Create and Run callback
+  // has run (failed) when this returns. Create fails UNAVAILABLE after it.
+  // Idempotent.
+  void StopLauncher();
+
   // Stops supervising: no restart and no on_restart after this returns.
   // The current launcher keeps running until destruction. Idempotent.
+  // (The supervising thread ends only at destruction, after the launcher:
+  // a launcher it restarted dies with it.)
   void Shutdown();
 
  private:
@@ -87,7 +95,8 @@ class LauncherSupervisor {
   absl::StatusOr<std::shared_ptr<sandbox::LauncherClient>> StartLauncher();
   void OnLost();
   void SuperviseLoop();
-  bool LostOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool LostOrExiting() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool Stopping() const;
   // Sleeps up to `duration`; false if Shutdown came first.
   bool SleepUnlessStopping(absl::Duration duration);
 
@@ -98,8 +107,11 @@ class LauncherSupervisor {
   std::shared_ptr<sandbox::LauncherClient> current_ ABSL_GUARDED_BY(mutex_);
   absl::Time current_started_ ABSL_GUARDED_BY(mutex_);
   bool lost_ ABSL_GUARDED_BY(mutex_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;  // no more restarts
+  bool exiting_ ABSL_GUARDED_BY(mutex_) = false;   // the thread ends
   uint64_t restarts_ ABSL_GUARDED_BY(mutex_) = 0;
+  // Held while on_restart runs, so Shutdown can wait for it.
+  absl::Mutex hook_mutex_ ABSL_ACQUIRED_BEFORE(mutex_);
   std::thread thread_;
 };
 

@@ -257,8 +257,9 @@ int Run(int argc, char** argv) {
   WorkerPool pool(sandbox_factory, PoolRuntimesFrom(**runtimes), &metrics);
   restart_metrics = &metrics;
   restart_pool = &pool;
-  // Before the pool goes, on every path: no restart hook runs after this.
-  absl::Cleanup stop_restarts = [&launcher] { (*launcher)->Shutdown(); };
+  // Before the pool goes, on every path: no restart hook runs after this,
+  // and every creation the pool waits for has ended.
+  absl::Cleanup stop_launcher = [&launcher] { (*launcher)->StopLauncher(); };
 
   AccessAudit access_audit(**audit_log, Clock::Real());
   ServiceContext context{config,
@@ -329,6 +330,9 @@ int Run(int argc, char** argv) {
   // No restart from here on; no ready sandbox outlives the server.
   (*launcher)->Shutdown();
   pool.Shutdown();
+  // Every sandbox dies, and every creation in flight fails, while the pool
+  // is still there to hear it.
+  (*launcher)->StopLauncher();
   (*approvals)->Close();
   // Whatever is still queued is written and the head signed.
   if (absl::Status closed = (*audit_log)->Close(); !closed.ok()) {

@@ -88,6 +88,17 @@ int CountNamed(const std::string& comm) {
   return count;
 }
 
+// Entries of `dir` whose name starts with `prefix`.
+int CountEntries(const std::string& dir, const std::string& prefix) {
+  int count = 0;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* entry = ::readdir(d))
+      count += absl::StartsWith(entry->d_name, prefix);
+    ::closedir(d);
+  }
+  return count;
+}
+
 // Mount points of every cgroup hierarchy (v1 controllers and v2).
 std::vector<std::string> CgroupMounts() {
   std::vector<std::string> mounts;
@@ -225,9 +236,9 @@ class SandboxFaultsTest : public ::testing::Test {
 // Property: the launcher dying (kill -9) mid-execution costs the running
 // executions only: each ends with OUTCOME_INTERNAL_ERROR naming the
 // launcher and has its audit start and end; no process of theirs, and no
-// process in the dead launcher's cgroups, survives; the server logs the
-// loss, counts the restart, starts a new launcher, and the next execution
-// runs normally.
+// process in the dead launcher's cgroups, survives, nor its staging
+// directory; the server logs the loss, counts the restart, starts a new
+// launcher, and the next execution runs normally.
 TEST_F(SandboxFaultsTest, LauncherKilledMidExecutionEndsJobsAndIsRestarted) {
   const int metrics_port = FreeLocalPort();
   ASSERT_GT(metrics_port, 0);
@@ -263,6 +274,10 @@ TEST_F(SandboxFaultsTest, LauncherKilledMidExecutionEndsJobsAndIsRestarted) {
         absl::StrCat(mount, "/", cgroup_parent_, "/", launcher);
     if (ProcessesInCgroupTree(dir) > 0) instance_dirs.push_back(dir);
   }
+
+  const std::string staging_prefix =
+      absl::StrCat("forge-launcher-", launcher, "-");
+  EXPECT_EQ(CountEntries("/tmp", staging_prefix), 1);
 
   ASSERT_EQ(::kill(launcher, SIGKILL), 0);
   for (std::thread& client : clients) client.join();
@@ -302,6 +317,9 @@ TEST_F(SandboxFaultsTest, LauncherKilledMidExecutionEndsJobsAndIsRestarted) {
   EXPECT_TRUE(after.status.ok()) << Describe(after);
   EXPECT_EQ(after.finished.outcome(), OUTCOME_EXITED) << Describe(after);
   EXPECT_EQ(after.stdout_data, "after restart\n");
+  // Before serving, the new launcher removed the dead one's staging
+  // directory.
+  EXPECT_EQ(CountEntries("/tmp", staging_prefix), 0);
   const std::string log = server_->Log();
   EXPECT_THAT(log, HasSubstr(absl::StrCat("event=launcher_lost pid=", launcher,
                                           " cause=\"killed by signal 9")));
@@ -316,7 +334,17 @@ TEST_F(SandboxFaultsTest, LauncherKilledMidExecutionEndsJobsAndIsRestarted) {
                   "runtime=\"python\"}"),
       kJobs);
 
-  ASSERT_TRUE(server_->Terminate(absl::Seconds(20)).ok());
+  ASSERT_TRUE(server_->Terminate(absl::Seconds(20)).ok()) << server_->Log();
+  // The restarted launcher, too, shut down in order: it exited by itself,
+  // and its cgroups are gone.
+  EXPECT_THAT(server_->Log(),
+              HasSubstr(absl::StrCat("event=launcher_stopped pid=", restarted,
+                                     " exit=\"exited with status 0\"")));
+  for (const std::string& mount : CgroupMounts()) {
+    const std::string dir =
+        absl::StrCat(mount, "/", cgroup_parent_, "/", restarted);
+    EXPECT_NE(::access(dir.c_str(), F_OK), 0) << dir << " outlived the server";
+  }
   const std::vector<std::string> files = AuditLogFiles(dir_ + "/audit");
   audit::VerifyReport report = audit::VerifyLogFiles(files, {});
   EXPECT_TRUE(report.ok) << audit::FormatVerdict(report);
@@ -403,7 +431,10 @@ TEST_F(SandboxFaultsTest, CgroupLimitWriteFailureFailsClosed) {
   ASSERT_NE(started, nullptr);
   EXPECT_THAT(started->protections(), Contains("cgroup-memory"));
 
-  ASSERT_TRUE(server_->Terminate(absl::Seconds(20)).ok());
+  ASSERT_TRUE(server_->Terminate(absl::Seconds(20)).ok()) << server_->Log();
+  EXPECT_THAT(server_->Log(),
+              HasSubstr(absl::StrCat("event=launcher_stopped pid=", launcher,
+                                     " exit=\"exited with status 0\"")));
   const std::vector<std::string> files = AuditLogFiles(dir_ + "/audit");
   const std::set<std::string> audited = ExecutionsWithStartAndEnd(files);
   for (const std::string& id : failed_ids) {
