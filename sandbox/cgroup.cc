@@ -35,6 +35,9 @@ absl::Status ValidateCgroupLimits(const CgroupLimits& limits) {
   if (limits.cpu_quota < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("cpu_quota is negative");
   }
+  if (limits.cpu_weight > 10000) {
+    return absl::InvalidArgumentError("cpu_weight must be 1..10000");
+  }
   if (limits.cpu_quota > absl::ZeroDuration()) {
     if (limits.cpu_period < absl::Milliseconds(1) ||
         limits.cpu_period > absl::Seconds(1)) {
@@ -122,9 +125,10 @@ Cgroup& Cgroup::operator=(Cgroup&& other) noexcept {
 
 Cgroup::~Cgroup() { Destroy().IgnoreError(); }
 
-absl::Status Cgroup::AddProcess(pid_t pid) {
+absl::Status Cgroup::AddProcess(pid_t pid, bool placed_by_clone) {
   const std::string pid_text = absl::StrCat(pid);
   for (const std::string& dir : dirs_.All()) {
+    if (placed_by_clone && dir == dirs_.unified) continue;
     FORGE_RETURN_IF_ERROR(fs_->WriteFile(dir + "/cgroup.procs", pid_text));
   }
   return absl::OkStatus();

@@ -39,7 +39,16 @@ struct CgroupLimits {
   // (100 ms per 100 ms is one CPU). The period is 1 ms to 1 s.
   absl::Duration cpu_quota = absl::ZeroDuration();
   absl::Duration cpu_period = absl::Milliseconds(100);
+  // Share of the CPU against the other sandboxes when they compete, in
+  // cgroup v2 units: 1..10000, 100 a normal share, 0 leaves it as it is. v1
+  // writes cpu.shares = weight * 1024 / 100 (1 → 10, 100 → 1024).
+  uint32_t cpu_weight = 0;
 };
+
+// A sandbox made ahead of time waits at the lowest weight, so making it uses
+// only CPU that running jobs leave idle; its job runs at a normal share.
+inline constexpr uint32_t kBackgroundCpuWeight = 1;
+inline constexpr uint32_t kNormalCpuWeight = 100;
 
 // InvalidArgument (naming the field) when the kernel would reject a limit.
 absl::Status ValidateCgroupLimits(const CgroupLimits& limits);
@@ -113,9 +122,11 @@ class Cgroup {
   // Moves `pid` (in the caller's pid namespace) into the cgroup in every
   // hierarchy, the v2 one first so that cgroup.kill covers it even if a
   // later write fails. In hybrid and v1 this is required even after
-  // CLONE_INTO_CGROUP, which only covers v2. Error from the first write that
-  // failed (e.g. NotFound for a pid that exited).
-  absl::Status AddProcess(pid_t pid);
+  // CLONE_INTO_CGROUP, which only covers v2; `placed_by_clone` says the
+  // clone put it in the v2 directory already, whose write is then skipped
+  // (each write waits for the kernel's cgroup threadgroup lock). Error from
+  // the first write that failed (e.g. NotFound for a pid that exited).
+  absl::Status AddProcess(pid_t pid, bool placed_by_clone = false);
 
   // Sends SIGKILL to every process in the cgroup, including ones forked
   // meanwhile: v2 and hybrid write cgroup.kill; v1 freezes, signals every

@@ -62,6 +62,12 @@ absl::Status ApplyLimits(CgroupFs& fs, const CgroupDirs& dirs,
         fs, dirs.cpu, "cpu.cfs_quota_us",
         absl::StrCat(absl::ToInt64Microseconds(limits.cpu_quota))));
   }
+  if (limits.cpu_weight > 0) {
+    // The kernel's own v2 conversion: weight 100 is the default 1024.
+    const uint64_t shares = uint64_t{limits.cpu_weight} * 1024 / 100;
+    FORGE_RETURN_IF_ERROR(
+        WriteIfPresent(fs, dirs.cpu, "cpu.shares", absl::StrCat(shares)));
+  }
   return absl::OkStatus();
 }
 

@@ -45,6 +45,10 @@ absl::Status ApplyLimits(CgroupFs& fs, const std::string& dir,
         absl::StrCat(absl::ToInt64Microseconds(limits.cpu_quota), " ",
                      absl::ToInt64Microseconds(limits.cpu_period))));
   }
+  if (limits.cpu_weight > 0) {
+    FORGE_RETURN_IF_ERROR(
+        WriteIfPresent(fs, dir, "cpu.weight", absl::StrCat(limits.cpu_weight)));
+  }
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -23,6 +24,7 @@
 #include "sandbox/cgroup.h"
 #include "sandbox/fd_passing.h"
 #include "sandbox/launcher_protocol.h"
+#include "sandbox/sandbox_attach.h"
 #include "sandbox/sandbox_init.h"
 #include "sandbox/seccomp_notify.h"
 #include "sandbox/seccomp_sandbox_policy.h"
@@ -44,7 +46,8 @@ enum class WatchKind {
   kProcess,
   kWallTimer,
   kResourceTimer,
-  kSeccomp
+  kSeccomp,
+  kAttach
 };
 
 struct SandboxState {
@@ -60,6 +63,8 @@ struct SandboxState {
   UniqueFd resource_timer;
   std::optional<Cgroup> cgroup;
   std::unique_ptr<SeccompNotifyListener> seccomp;
+  // The helper joining init to its cgroups (sandbox_attach.h), until done.
+  std::optional<Attaching> attaching;
   absl::Time started;
   ResourceLimits limits;
   // The first reason the launcher killed the sandbox; it explains the death
@@ -69,20 +74,10 @@ struct SandboxState {
   std::optional<JobReport> report;
   UniqueFd output_files;  // memfd from init, forwarded with the result
   std::optional<absl::Status> failure;  // kInitFailed received
+  // The job's result went to the server (on init's report, before the
+  // sandbox is torn down).
+  bool finished_sent = false;
 };
-
-absl::Status WriteIdMap(pid_t pid, const char* file, uint32_t inside,
-                        uint32_t outside) {
-  std::string path = absl::StrCat("/proc/", pid, "/", file);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return LastErrorStatus(absl::StrCat("open ", path));
-  std::string line = absl::StrCat(inside, " ", outside, " 1\n");
-  if (::write(fd.get(), line.data(), line.size()) !=
-      static_cast<ssize_t>(line.size())) {
-    return LastErrorStatus(absl::StrCat("write ", path));
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<UniqueFd> MakeTimer(absl::Duration first,
                                    absl::Duration interval) {
@@ -119,6 +114,10 @@ class LauncherLoop {
   void HandleResourceTimer(SandboxState& sandbox);
   void HandleSeccomp(SandboxState& sandbox, uint32_t events);
   void HandleExit(SandboxState& sandbox);
+  void HandleAttached(SandboxState& sandbox);
+  // Kills whatever is left of the job, then sends its result: the server
+  // hears of the end before the namespaces and cgroups are torn down.
+  void SendFinished(SandboxState& sandbox, const siginfo_t* exit);
 
   absl::StatusOr<std::unique_ptr<SandboxState>> Clone(
       const SandboxSpec& spec, const std::vector<UniqueFd>& warm_stdio);
@@ -126,6 +125,8 @@ class LauncherLoop {
   // first reason.
   void KillSandbox(SandboxState& sandbox, Termination verdict,
                    std::string message);
+  // The same kill without a verdict (the job is over).
+  void KillProcesses(SandboxState& sandbox);
   // Sends `message` to the server, with descriptor `fd` attached if >= 0.
   void Reply(const std::string& message, int fd = -1);
   SandboxResult ComposeResult(const SandboxState& sandbox,
@@ -144,6 +145,15 @@ class LauncherLoop {
     SandboxState* sandbox;
   };
   absl::flat_hash_map<int, WatchEntry> watches_;
+  // Background creations (pool refills) wait here until nothing else is
+  // ready: a clone (namespaces, cgroups, id maps) takes milliseconds of this
+  // single thread, and a job's start, a kill, a finished job or a sandbox a
+  // request waits for must not wait behind a refill.
+  struct QueuedCreate {
+    CreateRequest request;
+    std::vector<UniqueFd> fds;
+  };
+  std::deque<QueuedCreate> creations_;
 };
 
 absl::Status LauncherLoop::Watch(int fd, WatchKind kind,
@@ -179,10 +189,17 @@ absl::Status LauncherLoop::Run() {
   FORGE_RETURN_IF_ERROR(Watch(server_.get(), WatchKind::kServer, nullptr));
   epoll_event events[64];
   while (!server_closed_) {
-    int count = ::epoll_wait(epoll_.get(), events, 64, -1);
+    int count =
+        ::epoll_wait(epoll_.get(), events, 64, creations_.empty() ? -1 : 0);
     if (count < 0) {
       if (errno == EINTR) continue;
       return LastErrorStatus("epoll_wait");
+    }
+    if (count == 0 && !creations_.empty()) {
+      QueuedCreate next = std::move(creations_.front());
+      creations_.pop_front();
+      HandleCreate(next.request, std::move(next.fds));
+      continue;
     }
     for (int i = 0; i < count && !server_closed_; ++i) {
       auto it = watches_.find(events[i].data.fd);
@@ -207,6 +224,9 @@ absl::Status LauncherLoop::Run() {
         case WatchKind::kProcess:
           HandleExit(*entry.sandbox);
           break;
+        case WatchKind::kAttach:
+          HandleAttached(*entry.sandbox);
+          break;
       }
     }
   }
@@ -227,7 +247,12 @@ absl::Status LauncherLoop::HandleServer() {
     case MessageType::kCreate: {
       FORGE_ASSIGN_OR_RETURN(CreateRequest request,
                              DecodeCreateRequest(message->data));
-      HandleCreate(request, std::move(message->fds));
+      // A request waits for a sandbox made on its path: that one goes now.
+      if (!request.spec.background) {
+        HandleCreate(request, std::move(message->fds));
+      } else {
+        creations_.push_back({std::move(request), std::move(message->fds)});
+      }
       return absl::OkStatus();
     }
     case MessageType::kStart: {
@@ -255,8 +280,10 @@ absl::StatusOr<std::unique_ptr<SandboxState>> LauncherLoop::Clone(
   if (options_.cgroups != nullptr &&
       options_.cgroups->support().mode != CgroupMode::kNone) {
     // No limits yet: they come with the job (Start).
+    CgroupLimits weight;
+    if (spec.background) weight.cpu_weight = kBackgroundCpuWeight;
     FORGE_ASSIGN_OR_RETURN(Cgroup cgroup,
-                           options_.cgroups->Create(spec.sandbox_id, {}));
+                           options_.cgroups->Create(spec.sandbox_id, weight));
     sandbox->cgroup.emplace(std::move(cgroup));
   }
   int pair[2];
@@ -315,14 +342,23 @@ void LauncherLoop::HandleCreate(const CreateRequest& request,
   if (!cloned.ok()) return fail(cloned.status());
   std::unique_ptr<SandboxState> sandbox = std::move(*cloned);
   // The child waits for "go": it is in its cgroups (v1 ones included) and
-  // has its id maps before it does anything.
-  absl::Status status = absl::OkStatus();
-  if (sandbox->cgroup) status = sandbox->cgroup->AddProcess(sandbox->pid);
-  if (status.ok())
-    status = WriteIdMap(sandbox->pid, "uid_map", kSandboxUid, spec.host_uid);
-  if (status.ok())
-    status = WriteIdMap(sandbox->pid, "gid_map", kSandboxGid, spec.host_gid);
-  if (status.ok()) status = SendMessage(sandbox->control.get(), EncodeGo());
+  // has its id maps before it does anything. A helper does those steps and
+  // sends "go", so this loop does not wait for them.
+  AttachRequest attach;
+  attach.pid = sandbox->pid;
+  attach.cgroup = sandbox->cgroup ? &*sandbox->cgroup : nullptr;
+  attach.placed_by_clone =
+      sandbox->cgroup && sandbox->cgroup->clone_into_fd() >= 0;
+  attach.host_uid = spec.host_uid;
+  attach.host_gid = spec.host_gid;
+  attach.control = sandbox->control.get();
+  absl::StatusOr<Attaching> attaching = StartAttach(attach);
+  absl::Status status = attaching.status();
+  if (status.ok()) {
+    sandbox->attaching = std::move(*attaching);
+    status = Watch(sandbox->attaching->pidfd.get(), WatchKind::kAttach,
+                   sandbox.get());
+  }
   if (status.ok())
     status = Watch(sandbox->control.get(), WatchKind::kControl, sandbox.get());
   if (status.ok())
@@ -333,6 +369,18 @@ void LauncherLoop::HandleCreate(const CreateRequest& request,
     // The exit handler reports the failure once the child is reaped.
     raw->failure = status;
     KillSandbox(*raw, Termination::kSetupError, std::string(status.message()));
+  }
+}
+
+void LauncherLoop::HandleAttached(SandboxState& sandbox) {
+  if (!sandbox.attaching) return;
+  Unwatch(sandbox.attaching->pidfd.get());
+  absl::Status status = FinishAttach(*sandbox.attaching);
+  sandbox.attaching.reset();
+  if (!status.ok()) {
+    sandbox.failure = status;
+    KillSandbox(sandbox, Termination::kSetupError,
+                std::string(status.message()));
   }
 }
 
@@ -366,6 +414,7 @@ void LauncherLoop::HandleStart(const StartRequest& request,
     limits.max_pids = request.limits.max_processes;
     limits.cpu_quota = kCpuQuota;
     limits.cpu_period = kCpuPeriod;
+    limits.cpu_weight = kNormalCpuWeight;
     absl::Status applied = sandbox.cgroup->SetLimits(limits);
     if (!applied.ok()) return fail(applied);
     absl::StatusOr<UniqueFd> resource_timer = MakeTimer(
@@ -398,16 +447,20 @@ void LauncherLoop::HandleKill(const KillRequest& request) {
   KillSandbox(*it->second, Termination::kKilled, "killed on request");
 }
 
+void LauncherLoop::KillProcesses(SandboxState& sandbox) {
+  // SIGKILL to a pid namespace's init kills every process in it; the cgroup
+  // kill covers the moment before init's death reaches them.
+  ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
+  if (sandbox.cgroup) (void)sandbox.cgroup->Kill();
+}
+
 void LauncherLoop::KillSandbox(SandboxState& sandbox, Termination verdict,
                                std::string message) {
   if (!sandbox.verdict) {
     sandbox.verdict = verdict;
     sandbox.verdict_message = std::move(message);
   }
-  // SIGKILL to a pid namespace's init kills every process in it; the cgroup
-  // kill covers the moment before init's death reaches them.
-  ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
-  if (sandbox.cgroup) (void)sandbox.cgroup->Kill();
+  KillProcesses(sandbox);
 }
 
 void LauncherLoop::HandleControl(SandboxState& sandbox) {
@@ -442,6 +495,12 @@ void LauncherLoop::HandleControl(SandboxState& sandbox) {
       // Files count only when the program ended on its own.
       if (report.ok() && message->fds.size() == 1) {
         sandbox.output_files = std::move(message->fds[0]);
+      }
+      // Init exits next; its exit and the namespaces' teardown need not
+      // delay the result.
+      if (report.ok() && sandbox.phase == SandboxState::Phase::kRunning) {
+        SendFinished(sandbox, nullptr);
+        return;
       }
     } else if (*type == MessageType::kSeccompListener &&
                message->fds.size() == 1 && sandbox.seccomp == nullptr) {
@@ -584,28 +643,23 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
     return;  // not exited yet (spurious wake-up)
   }
   // Init writes its report before exiting; read it, and any last
-  // violation, before deciding.
-  HandleControl(sandbox);
-  HandleSeccomp(sandbox, 0);
-  std::optional<CgroupUsage> usage;
-  if (sandbox.cgroup) {
-    (void)sandbox.cgroup->Kill();
-    absl::StatusOr<CgroupUsage> read = sandbox.cgroup->ReadUsage();
-    if (read.ok()) usage = *read;
+  // violation, before deciding (the report usually came earlier and the
+  // result went out with it).
+  if (!sandbox.finished_sent) HandleControl(sandbox);
+  if (sandbox.attaching) {
+    Unwatch(sandbox.attaching->pidfd.get());
+    AbandonAttach(*sandbox.attaching);
+    sandbox.attaching.reset();
   }
   if (sandbox.phase == SandboxState::Phase::kCreating) {
+    if (sandbox.cgroup) (void)sandbox.cgroup->Kill();
     absl::Status status = sandbox.failure.value_or(
         absl::InternalError("sandbox init exited during setup"));
     if (status.ok())
       status = absl::InternalError("sandbox init exited during setup");
     Reply(Encode(CreatedReply{sandbox.id, status, {}}));
-  } else {
-    SandboxResult result = ComposeResult(sandbox, exit, usage);
-    const bool with_files = sandbox.output_files.valid() &&
-                            (result.termination == Termination::kExited ||
-                             result.termination == Termination::kSignaled);
-    Reply(Encode(FinishedReply{sandbox.id, result}),
-          with_files ? sandbox.output_files.get() : -1);
+  } else if (!sandbox.finished_sent) {
+    SendFinished(sandbox, &exit);
   }
   if (sandbox.cgroup) {
     absl::Status destroyed = sandbox.cgroup->Destroy();
@@ -623,6 +677,30 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
   sandboxes_.erase(sandbox.id);  // `sandbox` is gone after this line
 }
 
+void LauncherLoop::SendFinished(SandboxState& sandbox, const siginfo_t* exit) {
+  sandbox.finished_sent = true;
+  HandleSeccomp(sandbox, 0);  // a last violation decides the verdict
+  // Nothing of the job outlives its result: init is exiting already, and
+  // whatever it left behind is killed before the server hears of the end.
+  KillProcesses(sandbox);
+  std::optional<CgroupUsage> usage;
+  if (sandbox.cgroup) {
+    absl::StatusOr<CgroupUsage> read = sandbox.cgroup->ReadUsage();
+    if (read.ok()) usage = *read;
+  }
+  siginfo_t no_exit{};
+  SandboxResult result =
+      ComposeResult(sandbox, exit != nullptr ? *exit : no_exit, usage);
+  const bool with_files = sandbox.output_files.valid() &&
+                          (result.termination == Termination::kExited ||
+                           result.termination == Termination::kSignaled);
+  Reply(Encode(FinishedReply{sandbox.id, result}),
+        with_files ? sandbox.output_files.get() : -1);
+  // The timers have nothing left to decide.
+  Unwatch(sandbox.wall_timer.get());
+  Unwatch(sandbox.resource_timer.get());
+}
+
 void LauncherLoop::KillAllAndReap() {
   for (auto& [id, sandbox] : sandboxes_) {
     KillSandbox(*sandbox, Termination::kKilled, "launcher shutting down");
@@ -631,6 +709,7 @@ void LauncherLoop::KillAllAndReap() {
     siginfo_t info{};
     ::waitid(static_cast<idtype_t>(P_PIDFD), sandbox->pidfd.get(), &info,
              WEXITED);
+    if (sandbox->attaching) AbandonAttach(*sandbox->attaching);
     if (sandbox->cgroup) (void)sandbox->cgroup->Destroy();
   }
   sandboxes_.clear();

@@ -85,6 +85,7 @@ std::string Encode(const CreateRequest& m) {
   w.PutU64(s.tmpfs_inodes);
   w.PutStrings(s.warm.argv);
   w.PutStrings(s.warm.env);
+  w.PutBool(s.background);
   return w.Release();
 }
 
@@ -108,6 +109,7 @@ absl::StatusOr<CreateRequest> DecodeCreateRequest(absl::string_view data) {
   FORGE_ASSIGN_OR_RETURN(s.tmpfs_inodes, r.GetU64());
   FORGE_ASSIGN_OR_RETURN(s.warm.argv, r.GetStrings());
   FORGE_ASSIGN_OR_RETURN(s.warm.env, r.GetStrings());
+  FORGE_ASSIGN_OR_RETURN(s.background, r.GetBool());
   FORGE_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }

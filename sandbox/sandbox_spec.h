@@ -43,6 +43,10 @@ struct SandboxSpec {
   uint64_t tmp_bytes = 64 << 20;  // size of /tmp (and /dev/shm) tmpfs
   uint64_t tmpfs_inodes = 4096;   // inode cap of /tmp and /workspace
   WarmStart warm;
+  // Made ahead of time (a pool's refill): until its job starts, the
+  // sandbox's cgroup has the lowest CPU weight, so making it and starting a
+  // warm interpreter take only CPU that running jobs leave idle.
+  bool background = false;
   bool is_warm() const { return !warm.argv.empty(); }
 };
 

@@ -50,6 +50,7 @@ std::string NewSandboxId() {
 }
 
 void LauncherSandboxFactory::Create(const std::string& runtime, bool warm,
+                                    bool background,
                                     std::vector<sandbox::BindMount> extra_binds,
                                     Done done) {
   const RuntimeInfo* info = runtimes_.Find(runtime);
@@ -60,6 +61,7 @@ void LauncherSandboxFactory::Create(const std::string& runtime, bool warm,
   sandbox::SandboxSpec spec = runtimes_.SandboxSpecFor(*info, NewSandboxId());
   for (sandbox::BindMount& bind : extra_binds)
     spec.binds.push_back(std::move(bind));
+  spec.background = background;
   std::optional<sandbox::WarmStart> warm_start;
   if (warm) warm_start = runtimes_.WarmStartFor(*info);
   auto ready = std::make_shared<ReadySandbox>();

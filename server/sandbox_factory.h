@@ -27,7 +27,7 @@ class LauncherSandboxFactory : public SandboxFactory {
 
   // NOT_FOUND for an unknown runtime. A warm request for a runtime without
   // a warm runner makes a cold sandbox.
-  void Create(const std::string& runtime, bool warm,
+  void Create(const std::string& runtime, bool warm, bool background,
               std::vector<sandbox::BindMount> extra_binds, Done done) override;
 
  private:

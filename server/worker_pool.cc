@@ -107,7 +107,7 @@ void WorkerPool::StartCreations(std::vector<Creation> creations) {
   for (Creation& creation : creations) {
     const absl::Time started = absl::Now();
     std::string runtime = creation.runtime;
-    factory_.Create(creation.runtime, creation.warm, {},
+    factory_.Create(creation.runtime, creation.warm, /*background=*/true, {},
                     [this, runtime = std::move(runtime),
                      started](absl::StatusOr<ReadySandbox> created) {
                       OnCreated(runtime, started, std::move(created));
@@ -202,8 +202,8 @@ void WorkerPool::Acquire(const std::string& runtime, AcquireOptions options,
   }
   // A burst (or a job that must start its own interpreter): a fresh cold
   // sandbox, never a used one.
-  factory_.Create(runtime, /*warm=*/false, std::move(options.extra_binds),
-                  std::move(done));
+  factory_.Create(runtime, /*warm=*/false, /*background=*/false,
+                  std::move(options.extra_binds), std::move(done));
 }
 
 void WorkerPool::DiscardLost() {

@@ -7,6 +7,10 @@
 // for a refill. When a runtime has no ready sandbox (a burst), Acquire makes
 // a fresh cold one on the request path instead.
 //
+// Refills are made in the background (at the lowest CPU weight, so they
+// take only CPU the running jobs leave idle); a request-path creation is
+// not.
+//
 // Sandboxes come from a SandboxFactory (the launcher in the server, a fake in
 // tests). Thread-safe. Callbacks run on the factory's thread or inline in
 // Acquire, never under the pool's lock; they must not block.
@@ -47,9 +51,11 @@ class SandboxFactory {
   using Done = absl::AnyInvocable<void(absl::StatusOr<ReadySandbox>) &&>;
   virtual ~SandboxFactory() = default;
   // Makes a sandbox for `runtime` (warm if `warm`), with `extra_binds`
-  // besides the runtime's own; `done` runs exactly once, on any thread
-  // (possibly inline), and must not block.
-  virtual void Create(const std::string& runtime, bool warm,
+  // besides the runtime's own; `background`: made ahead of time, at the
+  // lowest CPU weight until its job starts (SandboxSpec::background).
+  // `done` runs exactly once, on any thread (possibly inline), and must not
+  // block.
+  virtual void Create(const std::string& runtime, bool warm, bool background,
                       std::vector<sandbox::BindMount> extra_binds,
                       Done done) = 0;
 };

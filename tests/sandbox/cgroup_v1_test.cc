@@ -48,6 +48,7 @@ std::map<std::string, std::string> V1InterfaceFiles() {
       {"pids.events", "max 0\n"},
       {"cpu.cfs_period_us", "100000\n"},
       {"cpu.cfs_quota_us", "-1\n"},
+      {"cpu.shares", "1024\n"},
       {"cpuacct.usage", "0\n"},
       {"freezer.state", "THAWED\n"},
       // unified
@@ -165,6 +166,26 @@ TEST_F(CgroupV1Test, CreateWritesEveryLimitInItsHierarchy) {
             "9223372036854771712\n");
 }
 
+TEST_F(CgroupV1Test, CpuWeightBecomesCpuShares) {
+  CgroupTree tree = OpenTree();
+  CgroupLimits limits;
+  limits.cpu_weight = kBackgroundCpuWeight;
+  absl::StatusOr<Cgroup> cgroup = tree.Create("sbx", limits);
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status();
+  EXPECT_EQ(fs_.GetFile(SandboxDir("cpu") + "/cpu.shares"), "10");
+  CgroupLimits running;
+  running.cpu_weight = kNormalCpuWeight;
+  ASSERT_TRUE(cgroup->SetLimits(running).ok());
+  EXPECT_EQ(fs_.GetFile(SandboxDir("cpu") + "/cpu.shares"), "1024");
+}
+
+TEST_F(CgroupV1Test, UnsetCpuWeightIsNotWritten) {
+  CgroupTree tree = OpenTree();
+  absl::StatusOr<Cgroup> cgroup = tree.Create("sbx", CgroupLimits{});
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status();
+  EXPECT_EQ(fs_.GetFile(SandboxDir("cpu") + "/cpu.shares"), "1024\n");
+}
+
 TEST_F(CgroupV1Test, AddProcessGoesToV2FirstThenTheFreezer) {
   CgroupTree tree = OpenTree();
   absl::StatusOr<Cgroup> cgroup = tree.Create("sbx", CgroupLimits{});
@@ -179,6 +200,22 @@ TEST_F(CgroupV1Test, AddProcessGoesToV2FirstThenTheFreezer) {
   EXPECT_THAT(WritesTo("cgroup.procs"),
               ElementsAre(SandboxDir("unified") + "/cgroup.procs",
                           SandboxDir("freezer") + "/cgroup.procs",
+                          SandboxDir("memory") + "/cgroup.procs",
+                          SandboxDir("pids") + "/cgroup.procs",
+                          SandboxDir("cpu") + "/cgroup.procs",
+                          SandboxDir("cpuacct") + "/cgroup.procs"));
+}
+
+TEST_F(CgroupV1Test, AddProcessPlacedByCloneWritesOnlyTheV1Hierarchies) {
+  CgroupTree tree = OpenTree();
+  absl::StatusOr<Cgroup> cgroup = tree.Create("sbx", CgroupLimits{});
+  ASSERT_TRUE(cgroup.ok());
+  ASSERT_TRUE(cgroup->AddProcess(55, /*placed_by_clone=*/true).ok());
+  for (const char* controller : kControllers) {
+    fs_.SetFile(SandboxDir(controller) + "/cgroup.procs", "");
+  }
+  EXPECT_THAT(WritesTo("cgroup.procs"),
+              ElementsAre(SandboxDir("freezer") + "/cgroup.procs",
                           SandboxDir("memory") + "/cgroup.procs",
                           SandboxDir("pids") + "/cgroup.procs",
                           SandboxDir("cpu") + "/cgroup.procs",

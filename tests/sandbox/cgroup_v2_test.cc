@@ -43,6 +43,7 @@ std::map<std::string, std::string> V2InterfaceFiles() {
       {"pids.max", "max\n"},
       {"pids.events", "max 0\n"},
       {"cpu.max", "max 100000\n"},
+      {"cpu.weight", "100\n"},
       {"cpu.stat", "usage_usec 0\nuser_usec 0\nsystem_usec 0\n"},
   };
 }
@@ -132,6 +133,28 @@ TEST_F(CgroupV2Test, UnlimitedFieldsAreNotWritten) {
   ASSERT_TRUE(cgroup.ok()) << cgroup.status();
   EXPECT_EQ(fs_.GetFile(std::string(kSandbox) + "/memory.max"), "max\n");
   EXPECT_EQ(fs_.GetFile(std::string(kSandbox) + "/cpu.max"), "max 100000\n");
+}
+
+TEST_F(CgroupV2Test, CpuWeightIsWrittenAndRaised) {
+  CgroupTree tree = OpenTree();
+  CgroupLimits limits;
+  limits.cpu_weight = kBackgroundCpuWeight;
+  absl::StatusOr<Cgroup> cgroup = tree.Create("sbx", limits);
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status();
+  EXPECT_EQ(fs_.GetFile(std::string(kSandbox) + "/cpu.weight"), "1");
+  CgroupLimits running;
+  running.cpu_weight = kNormalCpuWeight;
+  ASSERT_TRUE(cgroup->SetLimits(running).ok());
+  EXPECT_EQ(fs_.GetFile(std::string(kSandbox) + "/cpu.weight"), "100");
+}
+
+TEST_F(CgroupV2Test, CpuWeightAboveTheKernelsRangeIsRejected) {
+  CgroupTree tree = OpenTree();
+  CgroupLimits limits;
+  limits.cpu_weight = 10001;
+  absl::StatusOr<Cgroup> cgroup = tree.Create("sbx", limits);
+  EXPECT_EQ(cgroup.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs_.HasDir(kSandbox));
 }
 
 TEST_F(CgroupV2Test, CreateRejectsIdsThatAreNotOneComponent) {

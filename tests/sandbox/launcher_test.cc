@@ -114,6 +114,40 @@ TEST_F(LauncherTest, WallTimeoutKillsTheWholeTree) {
   EXPECT_LT(run.result.wall_time, absl::Seconds(5));
 }
 
+// Host processes whose command line contains `needle`.
+int CountHostProcesses(const std::string& needle) {
+  int count = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return -1;
+  while (dirent* entry = ::readdir(proc)) {
+    const std::string path = absl::StrCat("/proc/", entry->d_name, "/cmdline");
+    std::ifstream in(path);
+    std::string cmdline((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+    if (cmdline.find(needle) != std::string::npos) ++count;
+  }
+  ::closedir(proc);
+  return count;
+}
+
+TEST_F(LauncherTest, ProcessesLeftBehindEndWithTheJob) {
+  // The left-behind process holds stdout open: its end is what ends the
+  // output, and the job's result is the program's own exit, not a kill.
+  const std::string marker = absl::StrCat("forge-leftover-", ::getpid());
+  CollectedRun run = Run(
+      Shell(absl::StrCat("(exec -a ", marker, " sleep 300 &) ; echo left")));
+  EXPECT_EQ(run.result.termination, Termination::kExited) << run.result.message;
+  EXPECT_EQ(run.result.exit_code, 0);
+  EXPECT_EQ(run.stdout_data, "left\n");
+  // Killed, not merely detached: gone from the host shortly after.
+  int left = CountHostProcesses(marker);
+  for (int i = 0; i < 500 && left > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    left = CountHostProcesses(marker);
+  }
+  EXPECT_EQ(left, 0);
+}
+
 TEST_F(LauncherTest, KillEndsARunningSandbox) {
   auto sandbox = client_->CreateSync(TestSpec("kill-me"));
   ASSERT_TRUE(sandbox.ok()) << sandbox.status();

@@ -25,14 +25,15 @@ class FakeFactory : public SandboxFactory {
   struct Pending {
     std::string runtime;
     bool warm;
+    bool background;
     std::vector<sandbox::BindMount> extra_binds;
     Done done;
   };
 
-  void Create(const std::string& runtime, bool warm,
+  void Create(const std::string& runtime, bool warm, bool background,
               std::vector<sandbox::BindMount> extra_binds, Done done) override {
-    pending.push_back(
-        Pending{runtime, warm, std::move(extra_binds), std::move(done)});
+    pending.push_back(Pending{runtime, warm, background, std::move(extra_binds),
+                              std::move(done)});
     ++created;
     if (warm) ++created_warm;
   }
@@ -171,6 +172,10 @@ TEST(WorkerPoolTest, EmptyPoolMakesAColdSandboxOnTheRequestPath) {
   EXPECT_FALSE(got.has_value());  // waits for its own creation
   ASSERT_EQ(factory.pending.size(), 2u);
   EXPECT_FALSE(factory.pending.back().warm);  // on-path: cold
+  // The refill yields the CPU to running jobs; the request's own creation
+  // does not.
+  EXPECT_TRUE(factory.pending.front().background);
+  EXPECT_FALSE(factory.pending.back().background);
   std::vector<UniqueFd> lives;
   // The background one finishing first does not go to the request.
   lives.push_back(factory.CompleteOne());
