@@ -10,8 +10,9 @@
 //       loopback; the arrival of each
 //       stream event (accepted, each audit record by type, started, output,
 //       finished) and the end of the call, from the moment of the request.
-//   pool_bench --mode drift [--seconds S] [--bucket B]
-//     back-to-back warm Python Execute for S seconds (default 600); per B
+//   pool_bench --mode drift [--seconds S] [--bucket B] [--interval-ms I]
+//     warm Python Execute for S seconds (default 600), one request every I
+//     ms (default 100; 0: back to back, which outruns the refills); per B
 //     seconds (default 60): count, p50/p99 latency, warm share, and the
 //     server's and launcher's RSS and the ready count at the bucket's end.
 //
@@ -290,16 +291,16 @@ std::string LoadAverage() {
   return text.substr(0, text.find(' '));
 }
 
-void Drift(int seconds, int bucket_seconds) {
+void Drift(int seconds, int bucket_seconds, int interval_ms) {
   auto server = StartServer("");
   auto stub = server->NewStub();
   WaitReady(*stub, "python", 4);
   const pid_t launcher = FirstChild(server->pid());
   std::printf(
-      "drift: back-to-back warm python print(1) for %d s, buckets of %d s\n"
+      "drift: warm python print(1) every %d ms for %d s, buckets of %d s\n"
       "%-6s %7s %8s %8s %6s %11s %13s %6s %5s\n",
-      seconds, bucket_seconds, "t(s)", "count", "p50", "p99", "warm",
-      "server KiB", "launcher KiB", "ready", "load");
+      interval_ms, seconds, bucket_seconds, "t(s)", "count", "p50", "p99",
+      "warm", "server KiB", "launcher KiB", "ready", "load");
   const absl::Time begin = absl::Now();
   std::vector<double> first_bucket_ms;
   int failures = 0;
@@ -310,6 +311,7 @@ void Drift(int seconds, int bucket_seconds) {
     int warm = 0;
     while (absl::Now() < bucket_end) {
       const absl::Time start = absl::Now();
+      const absl::Time next = start + absl::Milliseconds(interval_ms);
       forge::testing::CollectedEvents run = forge::testing::Execute(
           *stub, forge::testing::Request("python", "print(1)"));
       ms.push_back(Ms(absl::Now() - start));
@@ -318,6 +320,7 @@ void Drift(int seconds, int bucket_seconds) {
         ++failures;
       for (const auto& event : run.events)
         if (event.has_started() && event.started().warm()) ++warm;
+      absl::SleepFor(next - absl::Now());
     }
     std::printf("%-6d %7zu %8.2f %8.2f %5.0f%% %11lu %13lu %6u %5s\n",
                 (b + 1) * bucket_seconds, ms.size(), Percentile(ms, 0.5),
@@ -336,6 +339,7 @@ int main(int argc, char** argv) {
   int rounds = 200;
   int seconds = 600;
   int bucket = 60;
+  int interval_ms = 100;
   std::string code = "print(1)";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--mode") == 0) mode = argv[i + 1];
@@ -344,6 +348,8 @@ int main(int argc, char** argv) {
       seconds = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--bucket") == 0) bucket = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--code") == 0) code = argv[i + 1];
+    if (std::strcmp(argv[i], "--interval-ms") == 0)
+      interval_ms = std::atoi(argv[i + 1]);
   }
   if (geteuid() != 0) {
     std::fprintf(stderr, "pool_bench: needs root\n");
@@ -355,7 +361,7 @@ int main(int argc, char** argv) {
     SandboxPhases(rounds);
     ServerPhases(rounds, code);
   } else if (mode == "drift") {
-    Drift(seconds, std::max(1, bucket));
+    Drift(seconds, std::max(1, bucket), std::max(0, interval_ms));
   } else {
     std::fprintf(stderr, "pool_bench: --mode phases|drift\n");
     return 2;
