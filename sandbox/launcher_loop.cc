@@ -484,6 +484,10 @@ void LauncherLoop::HandleControl(SandboxState& sandbox) {
     }
     if (*type == MessageType::kInitReady &&
         sandbox.phase == SandboxState::Phase::kCreating) {
+      // Init had its "go", the helper's last step: the helper is exiting.
+      // Reap it now, so a ready sandbox is init and its program alone.
+      HandleAttached(sandbox);
+      if (sandbox.failure) continue;  // killed; the exit reports it
       sandbox.phase = SandboxState::Phase::kReady;
       Reply(Encode(CreatedReply{sandbox.id, absl::OkStatus(), protections_}));
     } else if (*type == MessageType::kInitFailed) {
