@@ -8,6 +8,7 @@
 
 #include "cars/escapes.h"
 #include "cars/lexer_internal.h"
+#include "cars/literal_table.h"
 #include "cars/scan_cursor.h"
 
 namespace forge::cars {
@@ -91,13 +92,8 @@ class BashLexer {
   void Operator(ScanCursor& c) {
     const SourceMark start = c.mark();
     while (IsAsciiDigit(c.Peek())) c.Advance();
-    std::string op;
-    for (absl::string_view candidate : kOperators) {
-      if (c.LookingAt(candidate)) {
-        op = std::string(candidate);
-        break;
-      }
-    }
+    static const LiteralTable<kOperators.size()> table(kOperators);
+    std::string op(table.PrefixOf(c.Rest()));
     if (op.empty()) op = std::string(1, static_cast<char>(c.Peek()));
     c.Advance(op.size());
     const int index = emit_->Emit(TokenKind::kOperator, start, c.pos(),

@@ -1,6 +1,7 @@
 #include "cars/expression_evaluator.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <utility>
@@ -10,27 +11,36 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "cars/fold_builtins.h"
+#include "cars/literal_table.h"
 
 namespace forge::cars {
 namespace {
 
-// Binary operator levels, loosest first; level 0 yields Unknown.
-const std::vector<std::vector<absl::string_view>>& Levels() {
-  static const auto* levels = new std::vector<std::vector<absl::string_view>>{
-      {"or", "and", "||", "&&", "??", "==", "!=", "===", "!==", "<", ">",
-       "<=", ">=", "in", "is", "not", "instanceof"},
-      {"|"},
-      {"^"},
-      {"&"},
-      {"<<", ">>", ">>>"},
-      {"+", "-"},
-      {"*", "/", "//", "%", "@"},
-  };
-  return *levels;
-}
-
 bool IsOperatorOrWord(const Token& t) {
   return t.kind == TokenKind::kOperator || t.kind == TokenKind::kKeyword;
+}
+
+// Binary operators and their levels, loosest (0) first; level 0 yields
+// Unknown.
+constexpr std::array<absl::string_view, 30> kBinaryOperators = {
+    "or", "and", "||",  "&&", "??", "==", "!=",  "===",        "!==",
+    "<",  ">",   "<=",  ">=", "in", "is", "not", "instanceof",  // level 0
+    "|",                                                        // 1
+    "^",                                                        // 2
+    "&",                                                        // 3
+    "<<", ">>",  ">>>",                                         // 4
+    "+",  "-",                                                  // 5
+    "*",  "/",   "//",  "%",  "@"};                             // 6
+constexpr std::array<int8_t, 30> kBinaryLevels = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                  0, 0, 0, 0, 0, 0, 0, 1, 2, 3,
+                                                  4, 4, 4, 5, 5, 6, 6, 6, 6, 6};
+
+// The level of a binary operator token, or -1.
+int BinaryLevel(const Token& t) {
+  if (!IsOperatorOrWord(t)) return -1;
+  static const LiteralTable<kBinaryOperators.size()> table(kBinaryOperators);
+  const int index = table.IndexOf(t.value);
+  return index < 0 ? -1 : kBinaryLevels[index];
 }
 
 bool ParseNumber(absl::string_view text, double* out) {
@@ -91,20 +101,16 @@ FoldedValue ExpressionEvaluator::Expr(int& i, int end, int depth,
   return Binary(i, end, 0, depth + 1, rec);
 }
 
-FoldedValue ExpressionEvaluator::Binary(int& i, int end, int level, int depth,
-                                        ChainWalk* rec) {
-  if (level >= static_cast<int>(Levels().size()))
-    return Unary(i, end, depth, rec);
-  FoldedValue left = Binary(i, end, level + 1, depth, rec);
+FoldedValue ExpressionEvaluator::Binary(int& i, int end, int min_level,
+                                        int depth, ChainWalk* rec) {
+  // Precedence climbing: every operator is left-associative.
+  FoldedValue left = Unary(i, end, depth, rec);
   while (true) {
     const int j = Next(i, end);
-    if (j >= end || !IsOperatorOrWord(view_[j])) break;
+    if (j >= end) break;
+    const int level = BinaryLevel(view_[j]);
+    if (level < min_level) break;  // also not an operator (-1)
     const std::string& op = view_[j].value;
-    bool match = false;
-    for (absl::string_view candidate : Levels()[level]) {
-      match = match || op == candidate;
-    }
-    if (!match) break;
     i = j + 1;
     if (op == "not" && view_.IsKind(i, TokenKind::kKeyword)) ++i;  // not in
     FoldedValue right = Binary(i, end, level + 1, depth, rec);

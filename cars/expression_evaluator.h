@@ -141,7 +141,8 @@ class ExpressionEvaluator {
   static std::string Placeholder(const FoldedValue& v);
 
   FoldedValue Expr(int& i, int end, int depth, ChainWalk* rec);
-  FoldedValue Binary(int& i, int end, int level, int depth, ChainWalk* rec);
+  // Operators of `min_level` and tighter (see kBinaryLevels).
+  FoldedValue Binary(int& i, int end, int min_level, int depth, ChainWalk* rec);
   FoldedValue Unary(int& i, int end, int depth, ChainWalk* rec);
   FoldedValue Postfix(int& i, int end, int depth, ChainWalk* rec);
   FoldedValue Primary(int& i, int end, int depth, ChainWalk* rec);

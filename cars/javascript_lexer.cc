@@ -6,6 +6,7 @@
 
 #include "cars/escapes.h"
 #include "cars/lexer_internal.h"
+#include "cars/literal_table.h"
 #include "cars/scan_cursor.h"
 
 namespace forge::cars {
@@ -28,14 +29,8 @@ constexpr std::array<absl::string_view, 40> kOperators = {
     "**",   "<<",  ">>",  "<!--", "-->", "::",  "#!",  "@@",  "~~",  "!!"};
 
 bool IsKeyword(absl::string_view word) {
-  // Keywords are 2 to 10 lower-case letters.
-  if (word.size() < 2 || word.size() > 10 ||
-      !(word[0] >= 'a' && word[0] <= 'z'))
-    return false;
-  for (absl::string_view k : kKeywords) {
-    if (k == word) return true;
-  }
-  return false;
+  static const LiteralTable<kKeywords.size()> table(kKeywords);
+  return table.Contains(word);
 }
 
 // Keywords after which a slash begins a regular expression.
@@ -350,9 +345,10 @@ class JavaScriptLexer {
     const bool single =
         absl::string_view("()[]{},;~").find(static_cast<char>(c.Peek())) !=
         absl::string_view::npos;
-    for (absl::string_view op : kOperators) {
-      if (single) break;
-      if (c.LookingAt(op)) {
+    static const LiteralTable<kOperators.size()> table(kOperators);
+    if (!single) {
+      const absl::string_view op = table.PrefixOf(c.Rest());
+      if (!op.empty()) {
         c.Advance(op.size());
         emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(op));
         return;

@@ -1,40 +1,44 @@
 #include "cars/match_cache.h"
 
+#include <cstring>
+
 #include "absl/hash/hash.h"
 
 namespace forge::cars {
 
-std::string MatchCache::Key(uint8_t space, absl::string_view text) {
-  std::string key;
-  key.reserve(text.size() + 1);
-  key.push_back(static_cast<char>(space));
-  key.append(text.data(), text.size());
-  return key;
+absl::string_view MatchCache::Key(uint8_t space, absl::string_view text,
+                                  char* buffer) {
+  buffer[0] = static_cast<char>(space);
+  std::memcpy(buffer + 1, text.data(), text.size());
+  return absl::string_view(buffer, text.size() + 1);
 }
 
-const MatchCache::Shard& MatchCache::ShardFor(const std::string& key) const {
-  return shards_[absl::Hash<std::string>()(key) % kShards];
+const MatchCache::Shard& MatchCache::ShardFor(absl::string_view key) const {
+  return shards_[absl::Hash<absl::string_view>()(key) % kShards];
 }
 
-std::optional<std::vector<int>> MatchCache::Find(uint8_t space,
-                                                 absl::string_view text) const {
-  if (text.size() > kMaxText) return std::nullopt;
-  const std::string key = Key(space, text);
+bool MatchCache::Find(uint8_t space, absl::string_view text,
+                      std::vector<int>* hits) const {
+  if (text.size() > kMaxText) return false;
+  char buffer[kMaxText + 1];
+  const absl::string_view key = Key(space, text, buffer);
   const Shard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mutex);
+  std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.entries.find(key);
-  if (it == shard.entries.end()) return std::nullopt;
-  return it->second;
+  if (it == shard.entries.end()) return false;
+  hits->assign(it->second.begin(), it->second.end());
+  return true;
 }
 
 void MatchCache::Store(uint8_t space, absl::string_view text,
                        std::vector<int> hits) const {
   if (text.size() > kMaxText) return;
-  std::string key = Key(space, text);
+  char buffer[kMaxText + 1];
+  const absl::string_view key = Key(space, text, buffer);
   const Shard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mutex);
+  std::lock_guard<std::mutex> lock(shard.mutex);
   if (shard.entries.size() >= kShardCapacity) shard.entries.clear();
-  shard.entries.emplace(std::move(key), std::move(hits));
+  shard.entries.emplace(std::string(key), std::move(hits));
 }
 
 }  // namespace forge::cars

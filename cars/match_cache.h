@@ -5,20 +5,18 @@
 // lookup, so RuleSet keeps one process-wide memo per rule set. It is sharded
 // by hash to keep lock contention low; a shard that fills up is cleared
 // (the memo is an optimisation, never a source of truth). Long texts are not
-// memoised.
+// memoised. Lookups allocate nothing.
 #ifndef FORGE_CARS_MATCH_CACHE_H_
 #define FORGE_CARS_MATCH_CACHE_H_
 
 #include <array>
 #include <cstdint>
-#include <optional>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 
 namespace forge::cars {
 
@@ -27,9 +25,10 @@ class MatchCache {
   // Texts longer than this are never memoised.
   static constexpr size_t kMaxText = 160;
 
-  // The memoised hits for (space, text), or nullopt.
-  std::optional<std::vector<int>> Find(uint8_t space,
-                                       absl::string_view text) const;
+  // When (space, text) is memoised: true, with its hits copied to *hits
+  // (replacing what was there). Otherwise false and *hits is untouched.
+  bool Find(uint8_t space, absl::string_view text,
+            std::vector<int>* hits) const;
   // Remembers hits for (space, text).
   void Store(uint8_t space, absl::string_view text,
              std::vector<int> hits) const;
@@ -37,13 +36,17 @@ class MatchCache {
  private:
   static constexpr size_t kShards = 16;
   static constexpr size_t kShardCapacity = 2048;
+  // A plain std::mutex: uncontended it costs a few instructions, and this
+  // lock is taken once per distinct text of every assessment.
   struct Shard {
-    mutable absl::Mutex mutex;
-    mutable absl::flat_hash_map<std::string, std::vector<int>> entries
-        ABSL_GUARDED_BY(mutex);
+    mutable std::mutex mutex;
+    // Guarded by mutex. Keys are the space byte followed by the text.
+    mutable absl::flat_hash_map<std::string, std::vector<int>> entries;
   };
-  static std::string Key(uint8_t space, absl::string_view text);
-  const Shard& ShardFor(const std::string& key) const;
+  // Writes the key into `buffer` (kMaxText + 1 bytes) and returns it.
+  static absl::string_view Key(uint8_t space, absl::string_view text,
+                               char* buffer);
+  const Shard& ShardFor(absl::string_view key) const;
 
   std::array<Shard, kShards> shards_;
 };

@@ -7,18 +7,18 @@
 #include "absl/strings/ascii.h"
 #include "cars/escapes.h"
 #include "cars/lexer_internal.h"
+#include "cars/literal_table.h"
 #include "cars/scan_cursor.h"
 
 namespace forge::cars {
 namespace {
 
-constexpr std::array<absl::string_view, 33> kKeywords = {
+constexpr std::array<absl::string_view, 35> kKeywords = {
     "False",  "None",   "True",    "and",      "as",       "assert", "async",
     "await",  "break",  "class",   "continue", "def",      "del",    "elif",
     "else",   "except", "finally", "for",      "from",     "global", "if",
     "import", "in",     "is",      "lambda",   "nonlocal", "not",    "or",
-    "pass",   "raise",  "return",  "try",      "while"};
-constexpr std::array<absl::string_view, 2> kMoreKeywords = {"with", "yield"};
+    "pass",   "raise",  "return",  "try",      "while",    "with",   "yield"};
 
 constexpr std::array<absl::string_view, 24> kOperators = {
     "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**",
@@ -26,19 +26,8 @@ constexpr std::array<absl::string_view, 24> kOperators = {
     "-=",  "*=",  "/=",  "%=",  "&=",  "|=", "^=", "@="};
 
 bool IsKeyword(absl::string_view word) {
-  // Keywords are 2 to 8 lower-case letters, or one of True/False/None.
-  if (word.size() < 2 || word.size() > 8) return false;
-  if (!(word[0] >= 'a' && word[0] <= 'z') && word[0] != 'T' && word[0] != 'F' &&
-      word[0] != 'N') {
-    return false;
-  }
-  for (absl::string_view k : kKeywords) {
-    if (k == word) return true;
-  }
-  for (absl::string_view k : kMoreKeywords) {
-    if (k == word) return true;
-  }
-  return false;
+  static const LiteralTable<kKeywords.size()> table(kKeywords);
+  return table.Contains(word);
 }
 
 // Interpolated expression of an f-string, lexed after the string token.
@@ -254,9 +243,10 @@ class PythonLexer {
     const bool single =
         absl::string_view("()[]{},;~").find(static_cast<char>(c.Peek())) !=
         absl::string_view::npos;
-    for (absl::string_view op : kOperators) {
-      if (single) break;
-      if (c.LookingAt(op)) {
+    static const LiteralTable<kOperators.size()> table(kOperators);
+    if (!single) {
+      const absl::string_view op = table.PrefixOf(c.Rest());
+      if (!op.empty()) {
         c.Advance(op.size());
         emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(op));
         return;

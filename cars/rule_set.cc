@@ -1,7 +1,6 @@
 #include "cars/rule_set.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -237,12 +236,12 @@ void RuleSet::MatchText(Language language, FactKind kind,
   if (set.empty()) return;
   const uint8_t space = static_cast<uint8_t>(LanguageIndex(language) * 16 +
                                              static_cast<int>(kind));
-  if (std::optional<std::vector<int>> known = cache_.Find(space, text)) {
-    out->insert(out->end(), known->begin(), known->end());
+  std::vector<int> rules;
+  if (cache_.Find(space, text, &rules)) {
+    out->insert(out->end(), rules.begin(), rules.end());
     return;
   }
   std::vector<int> hits;
-  std::vector<int> rules;
   if (set.set->Match(re2::StringPiece(text.data(), text.size()), &hits)) {
     for (int hit : hits) rules.push_back(set.rules[hit]);
   }
@@ -288,8 +287,8 @@ bool RuleSet::AnyMatch(const CompiledSet& set, absl::string_view text) const {
 
 bool RuleSet::CachedAnyMatch(uint8_t space, const CompiledSet& set,
                              absl::string_view text) const {
-  if (std::optional<std::vector<int>> known = cache_.Find(space, text))
-    return !known->empty();
+  std::vector<int> known;
+  if (cache_.Find(space, text, &known)) return !known.empty();
   const bool hit = AnyMatch(set, text);
   cache_.Store(space, text, hit ? std::vector<int>{1} : std::vector<int>{});
   return hit;
@@ -308,11 +307,19 @@ bool RuleSet::IsSpawn(Language language, absl::string_view chain) const {
 SinkInfo RuleSet::SinkFor(Language language, absl::string_view chain) const {
   const CompiledSet& set = sinks_[LanguageIndex(language)];
   if (set.empty()) return {};
-  std::vector<int> hits;
-  if (!set.set->Match(re2::StringPiece(chain.data(), chain.size()), &hits))
-    return {};
-  const CarsRule& rule =
-      proto_.rules(set.rules[*std::min_element(hits.begin(), hits.end())]);
+  // Memoised as the index of the deciding rule (none when no sink matches).
+  const uint8_t space = static_cast<uint8_t>(220 + LanguageIndex(language));
+  std::vector<int> deciding;
+  if (!cache_.Find(space, chain, &deciding)) {
+    std::vector<int> hits;
+    if (set.set->Match(re2::StringPiece(chain.data(), chain.size()), &hits)) {
+      deciding.push_back(
+          set.rules[*std::min_element(hits.begin(), hits.end())]);
+    }
+    cache_.Store(space, chain, deciding);
+  }
+  if (deciding.empty()) return {};
+  const CarsRule& rule = proto_.rules(deciding[0]);
   SinkInfo info;
   info.kind = rule.sink() == forge::exec::v1::CARS_SINK_CODE ? SinkKind::kCode
                                                              : SinkKind::kShell;

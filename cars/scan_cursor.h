@@ -64,6 +64,11 @@ class ScanCursor {
   uint32_t pos() const { return mark_.pos; }
   uint32_t end() const { return end_; }
   absl::string_view source() const { return source_; }
+  // The bytes from the cursor to the end.
+  absl::string_view Rest() const {
+    return AtEnd() ? absl::string_view()
+                   : source_.substr(mark_.pos, end_ - mark_.pos);
+  }
   absl::string_view Slice(uint32_t from, uint32_t to) const {
     return source_.substr(from, to - from);
   }

@@ -5,7 +5,7 @@
 // linear in input size.
 //
 //   cars_bench [--rules PATH] [--data DIR] [--seconds S] [--threads N]
-//              [--only LANGUAGE]
+//              [--only LANGUAGE] [--sizes KB,KB,...]
 //
 // Defaults: $FORGE_SOURCE_DIR (or .)/deploy/cars/rules.textproto and
 // tests/cars/data; S = 1 second of assessments per cell. Latency is the
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "cars/assessor.h"
 #include "cars/rules_file.h"
 #include "nlohmann/json.hpp"
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
   double seconds = 1.0;
   int threads = 1;
   std::string only;
+  std::vector<size_t> sizes = {1 << 10, 4 << 10, 16 << 10, 1 << 20};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--rules") rules_path = argv[i + 1];
@@ -128,6 +130,13 @@ int main(int argc, char** argv) {
     if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     if (flag == "--only") only = argv[i + 1];
+    if (flag == "--sizes") {
+      sizes.clear();
+      for (absl::string_view kb : absl::StrSplit(argv[i + 1], ',')) {
+        sizes.push_back(static_cast<size_t>(std::atoi(std::string(kb).c_str()))
+                        << 10);
+      }
+    }
   }
   auto rules = forge::cars::LoadRuleSetFile(rules_path);
   if (!rules.ok()) {
@@ -141,7 +150,6 @@ int main(int argc, char** argv) {
                  std::string(assessor.status().message()).c_str());
     return 2;
   }
-  const std::vector<size_t> sizes = {1 << 10, 4 << 10, 16 << 10, 1 << 20};
   std::printf("CARS assessments, one thread, %zu rules\n",
               static_cast<size_t>(rules->rules_size()));
   std::printf("%-11s %8s %10s %10s %12s %10s\n", "language", "size", "p50 us",

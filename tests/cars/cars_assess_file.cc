@@ -1,10 +1,14 @@
 // Development tool: assesses files with the rules in deploy/cars and prints
 // each assessment as the CLI would.
 //
-//   cars_assess_file [--rules PATH] [--runtime NAME] FILE...
+//   cars_assess_file [--rules PATH] [--runtime NAME] [--max-findings N]
+//                    FILE...
 //
-// The runtime defaults to the file's extension (.py, .js, .ts, .sh).
+// The runtime defaults to the file's extension (.py, .js, .ts, .sh);
+// --max-findings raises the policy's cap on listed findings (to compare
+// complete outputs of two builds).
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -19,11 +23,14 @@ int main(int argc, char** argv) {
   std::string rules_path =
       std::string(FORGE_SOURCE_DIR) + "/deploy/cars/rules.textproto";
   std::string runtime;
+  forge::exec::v1::CarsPolicy policy;
   int first = 1;
   while (first + 1 < argc && absl::StartsWith(argv[first], "--")) {
     const std::string flag = argv[first];
     if (flag == "--rules") rules_path = argv[first + 1];
     if (flag == "--runtime") runtime = argv[first + 1];
+    if (flag == "--max-findings")
+      policy.set_max_findings(std::atoi(argv[first + 1]));
     first += 2;
   }
   auto rules = forge::cars::LoadRuleSetFile(rules_path);
@@ -31,8 +38,7 @@ int main(int argc, char** argv) {
     std::cerr << rules.status() << "\n";
     return 2;
   }
-  auto assessor =
-      forge::cars::Assessor::Create(*rules, forge::exec::v1::CarsPolicy());
+  auto assessor = forge::cars::Assessor::Create(*rules, policy);
   if (!assessor.ok()) {
     std::cerr << assessor.status() << "\n";
     return 2;
