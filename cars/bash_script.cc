@@ -14,6 +14,7 @@
 #include "cars/decoders.h"
 #include "cars/escapes.h"
 #include "cars/folded_value.h"
+#include "cars/literal_table.h"
 #include "cars/scan_cursor.h"
 
 namespace forge::cars {
@@ -25,14 +26,11 @@ constexpr uint32_t kSplitWord = 1u << 31;
 constexpr size_t kMaxValue = 64 << 10;
 
 bool IsReserved(absl::string_view w) {
-  static const char* const kWords[] = {
-      "if",     "then",  "else", "elif",     "fi",     "do",   "done",
-      "while",  "until", "!",    "{",        "}",      "time", "for",
-      "select", "case",  "esac", "function", "coproc", "in"};
-  for (const char* r : kWords) {
-    if (w == r) return true;
-  }
-  return false;
+  static const LiteralTable<20> kWords(
+      {"if",     "then",  "else", "elif",     "fi",     "do",   "done",
+       "while",  "until", "!",    "{",        "}",      "time", "for",
+       "select", "case",  "esac", "function", "coproc", "in"});
+  return kWords.Contains(w);
 }
 
 // NAME=value or NAME+=value.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cars/folded_value.h"
+#include "cars/literal_table.h"
 
 namespace forge::cars {
 namespace {
@@ -14,16 +15,13 @@ namespace {
 constexpr int kMaxSubstitutionNesting = 4;
 
 bool IsWrapper(const std::string& name) {
-  static const char* const kWrappers[] = {
-      "sudo",    "doas",     "env",         "nohup",       "timeout",
-      "nice",    "ionice",   "stdbuf",      "setsid",      "exec",
-      "command", "builtin",  "xargs",       "time",        "unbuffer",
-      "watch",   "strace",   "ltrace",      "chroot",      "runuser",
-      "flock",   "torsocks", "proxychains", "proxychains4"};
-  for (const char* w : kWrappers) {
-    if (name == w) return true;
-  }
-  return false;
+  static const LiteralTable<24> kWrappers(
+      {"sudo",    "doas",     "env",         "nohup",       "timeout",
+       "nice",    "ionice",   "stdbuf",      "setsid",      "exec",
+       "command", "builtin",  "xargs",       "time",        "unbuffer",
+       "watch",   "strace",   "ltrace",      "chroot",      "runuser",
+       "flock",   "torsocks", "proxychains", "proxychains4"});
+  return kWrappers.Contains(name);
 }
 
 // The command from word `first` on (after assignments and wrappers) with
@@ -42,18 +40,17 @@ std::string CommandText(const BashCommand& cmd, size_t first) {
 }  // namespace
 
 bool IsShell(const std::string& name) {
-  return name == "bash" || name == "sh" || name == "dash" || name == "zsh" ||
-         name == "ksh" || name == "ash" || name == "mksh" ||
-         name == "busybox" || name == "fish";
+  static const LiteralTable<9> kShells(
+      {"bash", "sh", "dash", "zsh", "ksh", "ash", "mksh", "busybox", "fish"});
+  return kShells.Contains(name);
 }
 
 bool IsInterpreter(const std::string& name) {
-  return IsShell(name) || absl::StartsWith(name, "python") || name == "pypy" ||
-         name == "pypy3" || name == "node" || name == "nodejs" ||
-         name == "deno" || name == "bun" || name == "ts-node" ||
-         name == "tsx" || absl::StartsWith(name, "perl") ||
-         absl::StartsWith(name, "ruby") || absl::StartsWith(name, "php") ||
-         name == "lua";
+  static const LiteralTable<9> kNames({"pypy", "pypy3", "node", "nodejs",
+                                       "deno", "bun", "ts-node", "tsx", "lua"});
+  static const LiteralTable<4> kPrefixes({"python", "perl", "ruby", "php"});
+  return IsShell(name) || kNames.Contains(name) ||
+         !kPrefixes.PrefixOf(name).empty();
 }
 
 BashWalker::BashWalker(absl::string_view code, const AnalysisContext& context,

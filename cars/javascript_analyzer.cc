@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cars/analysis.h"
+#include "cars/literal_table.h"
 #include "cars/script_walker.h"
 
 namespace forge::cars {
@@ -20,15 +21,12 @@ std::string ModuleName(std::string name) {
 }
 
 bool Pauses(const std::string& name) {
-  static const char* const kNames[] = {
-      "setTimeout", "sleep", "wait",     "question", "prompt",
-      "readline",   "exit",  "kill",     "fetch",    "get",
-      "request",    "read",  "readSync", "accept",   "sleepSync",
-      "waitFor",    "next",  "send",     "write",    "recv"};
-  for (const char* n : kNames) {
-    if (name == n) return true;
-  }
-  return false;
+  static const LiteralTable<20> kNames(
+      {"setTimeout", "sleep", "wait",     "question", "prompt",
+       "readline",   "exit",  "kill",     "fetch",    "get",
+       "request",    "read",  "readSync", "accept",   "sleepSync",
+       "waitFor",    "next",  "send",     "write",    "recv"});
+  return kNames.Contains(name);
 }
 
 bool Continues(const Token& t) {
@@ -95,14 +93,12 @@ class JavaScriptWalker : public ScriptWalker {
       }
     }
     for (const CallSite& call : calls_) {
-      static const char* const kAllocators[] = {
-          "Buffer.alloc", "Buffer.allocUnsafe", "Buffer.allocUnsafeSlow",
-          "Array",        "ArrayBuffer",        "SharedArrayBuffer",
-          "Uint8Array",   "Int8Array",          "Uint16Array",
-          "Int32Array",   "Uint32Array",        "Float32Array",
-          "Float64Array", "BigInt64Array"};
-      for (const char* name : kAllocators) {
-        if (call.chain != name) continue;
+      static const LiteralTable<14> kAllocators(
+          {"Buffer.alloc", "Buffer.allocUnsafe", "Buffer.allocUnsafeSlow",
+           "Array", "ArrayBuffer", "SharedArrayBuffer", "Uint8Array",
+           "Int8Array", "Uint16Array", "Int32Array", "Uint32Array",
+           "Float32Array", "Float64Array", "BigInt64Array"});
+      if (kAllocators.Contains(call.chain)) {
         const std::vector<Argument> args = eval_.Arguments(call.open);
         if (args.size() == 1) {
           CheckAllocation(NumberIn(args[0].begin, args[0].end), call.name_token,

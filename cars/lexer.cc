@@ -14,8 +14,10 @@ LexedSource Lex(Language language, absl::string_view source,
   constexpr size_t kMaxSource = std::numeric_limits<uint32_t>::max() - 1;
   source = source.substr(0, std::min(source.size(), kMaxSource));
   LexedSource out;
+  // Ordinary code has about one token per two or three bytes; reserving
+  // for one per two avoids regrowing the vector on the way.
   out.tokens.reserve(
-      std::min<size_t>(source.size() / 3 + 16, limits.max_tokens));
+      std::min<size_t>(source.size() / 2 + 16, limits.max_tokens));
   TokenEmitter emit(&out, limits);
   ScanCursor cursor(source, SourceMark{}, static_cast<uint32_t>(source.size()));
   switch (language) {

@@ -22,11 +22,12 @@ class LiteralTable {
   static_assert(N <= 64, "LiteralTable holds at most 64 literals");
 
  public:
-  // `literals` must be non-empty strings with static storage.
+  // `literals` must have static storage; empty ones are never matched.
   constexpr explicit LiteralTable(
       const std::array<absl::string_view, N>& literals)
       : literals_(literals) {
     for (size_t i = 0; i < N; ++i) {
+      if (literals_[i].empty()) continue;
       by_first_[static_cast<unsigned char>(literals_[i][0])] |= uint64_t{1}
                                                                 << i;
     }

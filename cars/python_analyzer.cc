@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cars/analysis.h"
+#include "cars/literal_table.h"
 #include "cars/script_walker.h"
 
 namespace forge::cars {
@@ -12,17 +13,14 @@ namespace {
 
 // Names whose call makes a loop wait (so it is not a busy loop) or end.
 bool Pauses(const std::string& name) {
-  static const char* const kNames[] = {
-      "sleep",   "wait",  "input",   "recv",        "recvfrom",
-      "accept",  "get",   "join",    "read",        "readline",
-      "select",  "poll",  "waitpid", "communicate", "serve_forever",
-      "exit",    "_exit", "quit",    "kill",        "urlopen",
-      "request", "post",  "put",     "readlines",   "wait_for",
-      "sendall", "send",  "acquire", "getch",       "next"};
-  for (const char* n : kNames) {
-    if (name == n) return true;
-  }
-  return false;
+  static const LiteralTable<30> kNames(
+      {"sleep",   "wait",  "input",   "recv",        "recvfrom",
+       "accept",  "get",   "join",    "read",        "readline",
+       "select",  "poll",  "waitpid", "communicate", "serve_forever",
+       "exit",    "_exit", "quit",    "kill",        "urlopen",
+       "request", "post",  "put",     "readlines",   "wait_for",
+       "sendall", "send",  "acquire", "getch",       "next"});
+  return kNames.Contains(name);
 }
 
 constexpr int kMaxLoopScan = 20000;
@@ -59,16 +57,13 @@ class PythonWalker : public ScriptWalker {
       }
     }
     for (const CallSite& call : calls_) {
-      static const char* const kAllocators[] = {
-          "bytearray",         "bytes",
-          "numpy.zeros",       "numpy.ones",
-          "numpy.empty",       "numpy.full",
-          "numpy.random.rand", "os.urandom",
-          "mmap.mmap",         "torch.zeros",
-          "torch.ones",        "torch.empty",
-          "torch.randn",       "numpy.random.random"};
-      for (const char* name : kAllocators) {
-        if (call.chain != name) continue;
+      static const LiteralTable<14> kAllocators(
+          {"bytearray", "bytes", "numpy.zeros", "numpy.ones", "numpy.empty",
+           "numpy.full", "numpy.random.rand", "os.urandom", "mmap.mmap",
+           "torch.zeros", "torch.ones", "torch.empty", "torch.randn",
+           "numpy.random.random"});
+      if (kAllocators.Contains(call.chain)) {
+        const std::string& name = call.chain;
         const std::vector<Argument> args = eval_.Arguments(call.open);
         if (args.empty()) continue;
         const FoldedValue v = eval_.Fold(args[0].begin, args[0].end);

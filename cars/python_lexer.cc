@@ -240,9 +240,7 @@ class PythonLexer {
   void Operator(ScanCursor& c) {
     const SourceMark start = c.mark();
     // Brackets and separators never start a longer operator.
-    const bool single =
-        absl::string_view("()[]{},;~").find(static_cast<char>(c.Peek())) !=
-        absl::string_view::npos;
+    const bool single = IsSingleCharOperator(c.Peek());
     static const LiteralTable<kOperators.size()> table(kOperators);
     if (!single) {
       const absl::string_view op = table.PrefixOf(c.Rest());

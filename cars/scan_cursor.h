@@ -154,6 +154,23 @@ inline bool IsAsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 inline bool IsAsciiIdentChar(unsigned char c) {
   return IsAsciiIdentStart(c) || IsAsciiDigit(c);
 }
+// Brackets and separators: operators that never start a longer one.
+inline bool IsSingleCharOperator(unsigned char c) {
+  switch (c) {
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case ',':
+    case ';':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
 inline int HexValue(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

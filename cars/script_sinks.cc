@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cars/literal_table.h"
 #include "cars/script_walker.h"
 
 namespace forge::cars {
@@ -161,11 +162,10 @@ void ScriptWalker::OnSink(const CallSite& call, const SinkInfo& sink) {
 bool ScriptWalker::WorthFolding(const Argument& arg) const {
   // Plain literals are already facts; only values built from variables or
   // operations can say more. This keeps folding off the common path.
-  static constexpr absl::string_view kBuilders[] = {
-      "chr",    "join",       "decode",  "b64decode", "fromCharCode",
-      "atob",   "unhexlify",  "fromhex", "replace",   "reversed",
-      "format", "expanduser", "from",    "unquote",   "toString",
-      "home",   "homedir",    "resolve"};
+  static const LiteralTable<18> kBuilders(
+      {"chr", "join", "decode", "b64decode", "fromCharCode", "atob",
+       "unhexlify", "fromhex", "replace", "reversed", "format", "expanduser",
+       "from", "unquote", "toString", "home", "homedir", "resolve"});
   const int end = std::min(arg.end, arg.begin + 256);
   for (int k = arg.begin; k < end; ++k) {
     const Token& t = view_[k];
@@ -184,9 +184,7 @@ bool ScriptWalker::WorthFolding(const Argument& arg) const {
         return true;
       }
     }
-    for (absl::string_view builder : kBuilders) {
-      if (t.value == builder) return true;
-    }
+    if (kBuilders.Contains(t.value)) return true;
   }
   return false;
 }

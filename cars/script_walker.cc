@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cars/literal_table.h"
 
 namespace forge::cars {
 namespace {
@@ -287,15 +288,12 @@ bool ScriptWalker::ReportedReference(const std::string& chain) {
   if (chain.empty()) return false;
   if (chain.find_first_of(".[(") != std::string::npos || chain[0] == '_')
     return true;
-  static constexpr absl::string_view kNamespaces[] = {
-      "builtins",   "globals",  "locals",      "vars",    "eval",
-      "exec",       "Function", "process",     "window",  "global",
-      "self",       "require",  "module",      "Deno",    "Bun",
-      "globalThis", "Reflect",  "constructor", "getattr", "compile"};
-  for (absl::string_view name : kNamespaces) {
-    if (chain == name) return true;
-  }
-  return false;
+  static const LiteralTable<20> kNamespaces(
+      {"builtins",   "globals",  "locals",      "vars",    "eval",
+       "exec",       "Function", "process",     "window",  "global",
+       "self",       "require",  "module",      "Deno",    "Bun",
+       "globalThis", "Reflect",  "constructor", "getattr", "compile"});
+  return kNamespaces.Contains(chain);
 }
 
 }  // namespace forge::cars
