@@ -27,14 +27,19 @@ bool IsWrapper(const std::string& name) {
 // The command from word `first` on (after assignments and wrappers) with
 // its redirections: what COMMAND rules match, so "^chmod" means chmod runs.
 std::string CommandText(const BashCommand& cmd, size_t first) {
-  std::vector<std::string> parts;
-  for (size_t i = first; i < cmd.words.size(); ++i)
-    parts.push_back(cmd.words[i].text);
+  std::string text;
+  bool any = false;
+  auto add = [&](absl::string_view part) {
+    if (any) text.push_back(' ');
+    text.append(part.data(), part.size());
+    any = true;
+  };
+  for (size_t i = first; i < cmd.words.size(); ++i) add(cmd.words[i].text);
   for (const BashRedirect& r : cmd.redirects) {
-    parts.push_back(r.op);
-    if (r.op != "<<" && r.op != "<<-") parts.push_back(r.target.text);
+    add(r.op);
+    if (r.op != "<<" && r.op != "<<-") add(r.target.text);
   }
-  return absl::StrJoin(parts, " ");
+  return text;
 }
 
 }  // namespace
@@ -163,11 +168,7 @@ uint32_t BashWalker::NameFlags(const BashWord& word) const {
 void BashWalker::Pipeline(size_t begin, size_t end) {
   const std::vector<BashCommand>& cmds = script_.commands;
   std::vector<std::string> texts;
-  for (size_t i = begin; i < end; ++i) {
-    Command(cmds[i]);
-    texts.push_back(CommandText(
-        cmds[i], cmds[i].words.empty() ? 0 : CommandIndex(cmds[i], false)));
-  }
+  for (size_t i = begin; i < end; ++i) texts.push_back(Command(cmds[i]));
   if (end - begin > 1) {
     AddFact(FactKind::kPipeline, absl::StrJoin(texts, " | "),
             TokenAt(cmds[begin].first_token), 0, {});
@@ -175,7 +176,7 @@ void BashWalker::Pipeline(size_t begin, size_t end) {
   PipedIntoInterpreter(begin, end);
 }
 
-void BashWalker::Command(const BashCommand& cmd) {
+std::string BashWalker::Command(const BashCommand& cmd) {
   for (const BashRedirect& r : cmd.redirects) {
     if (r.op != "<<" && r.op != "<<-") {
       AddFact(FactKind::kString, r.target.text, TokenAt(r.target.token),
@@ -189,11 +190,11 @@ void BashWalker::Command(const BashCommand& cmd) {
   }
   if (cmd.words.empty()) {
     DeferredCode(cmd, 0, "");
+    std::string text = CommandText(cmd, 0);
     if (!cmd.redirects.empty()) {
-      AddFact(FactKind::kCommand, CommandText(cmd, 0), TokenAt(cmd.first_token),
-              0, {});
+      AddFact(FactKind::kCommand, text, TokenAt(cmd.first_token), 0, {});
     }
-    return;
+    return text;
   }
   const size_t at = CommandIndex(cmd, /*report=*/true);
   const BashWord& name_word = cmd.words[at];
@@ -217,14 +218,16 @@ void BashWalker::Command(const BashCommand& cmd) {
         "decoded_payload_executed", name_word.token,
         absl::StrCat("the command name \"", name, "\" is decoded at run time"));
   }
-  AddFact(FactKind::kCommand, CommandText(cmd, at), TokenAt(cmd.first_token),
-          name_flags, {name});
+  std::string text = CommandText(cmd, at);
+  AddFact(FactKind::kCommand, text, TokenAt(cmd.first_token), name_flags,
+          {name});
   for (size_t i = at + 1; i < cmd.words.size(); ++i) {
     AddFact(FactKind::kString, cmd.words[i].text, TokenAt(cmd.words[i].token),
             cmd.words[i].flags, {name});
   }
   InlineScripts(cmd, at, name);
   DeferredCode(cmd, at, name);
+  return text;
 }
 
 // Commands inside $( ... ), ` ... `, <( ... ) keep their real positions.

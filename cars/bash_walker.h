@@ -36,7 +36,9 @@ class BashWalker {
   size_t CommandIndex(const BashCommand& cmd, bool report);
   uint32_t NameFlags(const BashWord& word) const;
   void Pipeline(size_t begin, size_t end);
-  void Command(const BashCommand& cmd);
+  // Records the facts of one command; returns its text as COMMAND rules
+  // see it (from the command name on, with redirections).
+  std::string Command(const BashCommand& cmd);
   void Substitutions();
 
   // bash_payloads.cc: what commands execute.

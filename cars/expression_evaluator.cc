@@ -155,12 +155,26 @@ FoldedValue ExpressionEvaluator::Unary(int& i, int end, int depth,
   return base;
 }
 
+bool ExpressionEvaluator::ReportedReference(absl::string_view chain) {
+  // Attribute chains, subscripts and dunder names carry meaning; a bare
+  // local name does not, unless it is a namespace object of the runtime.
+  if (chain.empty()) return false;
+  if (chain.find_first_of(".[(") != absl::string_view::npos || chain[0] == '_')
+    return true;
+  static const LiteralTable<20> kNamespaces(
+      {"builtins",   "globals",  "locals",      "vars",    "eval",
+       "exec",       "Function", "process",     "window",  "global",
+       "self",       "require",  "module",      "Deno",    "Bun",
+       "globalThis", "Reflect",  "constructor", "getattr", "compile"});
+  return kNamespaces.Contains(chain);
+}
+
 FoldedValue ExpressionEvaluator::Postfix(int& i, int end, int depth,
                                          ChainWalk* rec) {
   const int first = i;
   FoldedValue v = Primary(i, end, depth, rec);
   auto record_reference = [&]() {
-    if (rec != nullptr && v.IsAlias()) {
+    if (rec != nullptr && v.IsAlias() && ReportedReference(v.str)) {
       rec->references.push_back({NormalizeChain(v.str), v.flags, first});
     }
   };

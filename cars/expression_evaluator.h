@@ -125,6 +125,12 @@ class ExpressionEvaluator {
   // "builtins.eval" → "eval", "window.fetch" → "fetch", ...
   static std::string NormalizeChain(std::string chain);
 
+  // Whether a name chain is worth a REFERENCE fact: attribute chains,
+  // subscripts, dunder names and the runtime's namespace objects, not bare
+  // local names. A chain that is not reported normalises to itself, so
+  // WalkChain records only the references this accepts.
+  static bool ReportedReference(absl::string_view chain);
+
  private:
   friend class FoldBuiltins;
 

@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cars/literal_table.h"
 
 namespace forge::cars {
 namespace {
@@ -283,17 +282,7 @@ bool ScriptWalker::LoneName(int i) const {
 }
 
 bool ScriptWalker::ReportedReference(const std::string& chain) {
-  // Attribute chains, subscripts and dunder names carry meaning; a bare
-  // local name does not, unless it is a namespace object of the runtime.
-  if (chain.empty()) return false;
-  if (chain.find_first_of(".[(") != std::string::npos || chain[0] == '_')
-    return true;
-  static const LiteralTable<20> kNamespaces(
-      {"builtins",   "globals",  "locals",      "vars",    "eval",
-       "exec",       "Function", "process",     "window",  "global",
-       "self",       "require",  "module",      "Deno",    "Bun",
-       "globalThis", "Reflect",  "constructor", "getattr", "compile"});
-  return kNamespaces.Contains(chain);
+  return ExpressionEvaluator::ReportedReference(chain);
 }
 
 }  // namespace forge::cars
