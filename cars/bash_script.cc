@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -46,9 +47,18 @@ bool IsAssignment(absl::string_view w, std::string* name, bool* append) {
   return true;
 }
 
+// Index of the first byte of `text` that is in `set`, or npos (an inline
+// loop: words are short and this runs for every word).
+size_t FirstOf(absl::string_view text, absl::string_view set) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::memchr(set.data(), text[i], set.size()) != nullptr) return i;
+  }
+  return absl::string_view::npos;
+}
+
 // Quotes or backslashes inside a word rather than around it: c"u"rl, c\url.
 bool SplicedQuoting(absl::string_view raw, absl::string_view value) {
-  const size_t first = raw.find_first_of("\"'\\");
+  const size_t first = FirstOf(raw, "\"'\\");
   if (first == absl::string_view::npos) return false;
   // One pair of quotes around the whole word is ordinary quoting.
   if (first == 0 && raw.size() >= 2 && raw[0] != '\\') {
@@ -60,7 +70,7 @@ bool SplicedQuoting(absl::string_view raw, absl::string_view value) {
   }
   // Quoting that protects nothing (no spaces or metacharacters in the value)
   // only splits a name: c"u"rl, c\url, 'cu''rl'.
-  return value.find_first_of(" \t\n;&|<>()$`*?[]{}") == absl::string_view::npos;
+  return FirstOf(value, " \t\n;&|<>()$`*?[]{}") == absl::string_view::npos;
 }
 
 class ScriptBuilder {

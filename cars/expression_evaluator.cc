@@ -159,8 +159,10 @@ bool ExpressionEvaluator::ReportedReference(absl::string_view chain) {
   // Attribute chains, subscripts and dunder names carry meaning; a bare
   // local name does not, unless it is a namespace object of the runtime.
   if (chain.empty()) return false;
-  if (chain.find_first_of(".[(") != absl::string_view::npos || chain[0] == '_')
-    return true;
+  if (chain[0] == '_') return true;
+  for (char c : chain) {
+    if (c == '.' || c == '[' || c == '(') return true;
+  }
   static const LiteralTable<20> kNamespaces(
       {"builtins",   "globals",  "locals",      "vars",    "eval",
        "exec",       "Function", "process",     "window",  "global",
