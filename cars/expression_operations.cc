@@ -21,19 +21,57 @@ std::string ExpressionEvaluator::Placeholder(const FoldedValue& v) {
   return "{?}";
 }
 
+namespace {
+
+// Whether NormalizeChain can change `chain`: it has a dot and starts like one
+// of the roots (b_glvwsR) or holds "__dict__", "?.", "constructor", ".call"
+// or ".apply" anywhere. One pass, since this runs for every chain.
+bool MayNormalize(absl::string_view chain) {
+  bool dot = false;
+  bool special = false;
+  for (size_t k = 0; k < chain.size(); ++k) {
+    const absl::string_view rest = chain.substr(k);
+    switch (chain[k]) {
+      case '.':
+        dot = true;
+        special = special || absl::StartsWith(rest, ".call") ||
+                  absl::StartsWith(rest, ".apply");
+        break;
+      case '_':
+        special = special || absl::StartsWith(rest, "__dict__");
+        break;
+      case '?':
+        special = special || absl::StartsWith(rest, "?.");
+        break;
+      case 'c':
+        special = special || absl::StartsWith(rest, "constructor");
+        break;
+      default:
+        break;
+    }
+  }
+  if (!dot) return false;
+  if (special) return true;
+  switch (chain[0]) {
+    case 'b':
+    case '_':
+    case 'g':
+    case 'l':
+    case 'v':
+    case 'w':
+    case 's':
+    case 'R':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 std::string ExpressionEvaluator::NormalizeChain(std::string chain) {
   // Fast path: nothing to rewrite (the common case).
-  if (chain.find("__dict__") == std::string::npos &&
-      chain.find("?.") == std::string::npos &&
-      chain.find("constructor") == std::string::npos &&
-      chain.find(".call") == std::string::npos &&
-      chain.find(".apply") == std::string::npos &&
-      chain.find('.') != std::string::npos) {
-    static constexpr absl::string_view kFirst = "b_glvwsR";
-    if (kFirst.find(chain[0]) == absl::string_view::npos) return chain;
-  } else if (chain.find('.') == std::string::npos) {
-    return chain;
-  }
+  if (!MayNormalize(chain)) return chain;
   static constexpr absl::string_view kRoots[] = {
       "builtins.", "__builtins__.", "globals().",      "locals().",
       "vars().",   "globalThis.",   "window.",         "global.",
