@@ -1,5 +1,7 @@
 #include "cars/escapes.h"
 
+#include <cstring>
+
 namespace forge::cars {
 namespace {
 
@@ -17,6 +19,15 @@ long ReadDigits(absl::string_view body, size_t* i, int base, int max) {
     ++n;
   }
   return n == 0 ? -1 : value;
+}
+
+// Bytes from i before the next backslash.
+size_t PlainRun(absl::string_view body, size_t i) {
+  const void* slash = std::memchr(body.data() + i, '\\', body.size() - i);
+  return slash == nullptr
+             ? body.size() - i
+             : static_cast<size_t>(static_cast<const char*>(slash) -
+                                   (body.data() + i));
 }
 
 bool SimpleEscape(char c, char* out) {
@@ -62,6 +73,13 @@ void DecodePythonEscapes(absl::string_view body, bool bytes,
                          ValueBuilder* out) {
   size_t i = 0;
   while (i < body.size()) {
+    // Text up to the next backslash is copied as it is, in one piece.
+    const size_t run = PlainRun(body, i);
+    if (run > 0) {
+      out->Append(body.substr(i, run));
+      i += run;
+      continue;
+    }
     const char c = body[i];
     if (c != '\\' || i + 1 >= body.size()) {
       out->Push(c);
@@ -103,6 +121,13 @@ void DecodePythonEscapes(absl::string_view body, bool bytes,
 void DecodeJavaScriptEscapes(absl::string_view body, ValueBuilder* out) {
   size_t i = 0;
   while (i < body.size()) {
+    // Text up to the next backslash is copied as it is, in one piece.
+    const size_t run = PlainRun(body, i);
+    if (run > 0) {
+      out->Append(body.substr(i, run));
+      i += run;
+      continue;
+    }
     const char c = body[i];
     if (c != '\\' || i + 1 >= body.size()) {
       out->Push(c);
@@ -152,6 +177,13 @@ void DecodeJavaScriptEscapes(absl::string_view body, ValueBuilder* out) {
 void DecodeAnsiCEscapes(absl::string_view body, ValueBuilder* out) {
   size_t i = 0;
   while (i < body.size()) {
+    // Text up to the next backslash is copied as it is, in one piece.
+    const size_t run = PlainRun(body, i);
+    if (run > 0) {
+      out->Append(body.substr(i, run));
+      i += run;
+      continue;
+    }
     const char c = body[i];
     if (c != '\\' || i + 1 >= body.size()) {
       out->Push(c);

@@ -91,7 +91,13 @@ class ValueBuilder {
     }
   }
   void Append(absl::string_view text) {
-    for (char c : text) Push(c);
+    const size_t room = value_.size() < cap_ ? cap_ - value_.size() : 0;
+    if (text.size() > room) {
+      value_.append(text.data(), room);
+      truncated_ = true;
+      return;
+    }
+    value_.append(text.data(), text.size());
   }
   void PushCodePoint(char32_t cp) {
     std::string utf8;
