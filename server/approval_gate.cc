@@ -178,6 +178,10 @@ uint64_t ApprovalGate::Wait(const Approval& approval, absl::Time deadline,
   if (!now.ok() || now->state() != forge::exec::v1::APPROVAL_STATE_PENDING) {
     ready_.push_back(Ready{now.ok() ? ResolutionOf(*now) : Resolution::kExpired,
                            now.ok() ? *now : approval, std::move(done)});
+  } else if (waits_ended_) {
+    // Draining: a wait that starts now ends at once, like those EndWaits
+    // ended.
+    ready_.push_back(Ready{Resolution::kWaitElapsed, *now, std::move(done)});
   } else {
     waiters_.emplace(handle,
                      Waiter{approval.approval_id(), deadline, std::move(done)});
@@ -194,6 +198,7 @@ bool ApprovalGate::CancelWait(uint64_t handle) {
 
 void ApprovalGate::EndWaits() {
   absl::MutexLock lock(&mutex_);
+  waits_ended_ = true;
   for (auto& [handle, waiter] : waiters_) {
     Approval snapshot;
     snapshot.set_approval_id(waiter.approval_id);

@@ -97,6 +97,7 @@ class ApprovalGate {
   // Ends every wait now as if its approval_wait had elapsed, for a drain:
   // the waiting streams finish with APPROVAL_PENDING instead of holding the
   // shutdown; the approvals stay pending (and expire at the next start).
+  // Waits that start later end at once the same way.
   void EndWaits();
 
   // DecideApproval for `caller`: the registry's rules (NOT_FOUND,
@@ -159,6 +160,7 @@ class ApprovalGate {
   absl::Mutex mutex_;
   absl::CondVar wake_;
   bool closing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool waits_ended_ ABSL_GUARDED_BY(mutex_) = false;  // EndWaits was called
   bool dirty_ ABSL_GUARDED_BY(mutex_) = false;
   uint64_t next_handle_ ABSL_GUARDED_BY(mutex_) = 1;
   absl::flat_hash_map<uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mutex_);
