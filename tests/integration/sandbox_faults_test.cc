@@ -242,7 +242,8 @@ class SandboxFaultsTest : public ::testing::Test {
 TEST_F(SandboxFaultsTest, LauncherKilledMidExecutionEndsJobsAndIsRestarted) {
   const int metrics_port = FreeLocalPort();
   ASSERT_GT(metrics_port, 0);
-  StartServer("", {absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port)});
+  ASSERT_NO_FATAL_FAILURE(StartServer(
+      "", {absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port)}));
   const pid_t launcher = LauncherOf(server_->pid());
   ASSERT_GT(launcher, 0) << server_->Log();
 
@@ -379,7 +380,7 @@ bool HasReady(forge::exec::v1::ExecutionService::Stub& stub,
 // with fewer protections; a host without writable cgroups at all degrades
 // loudly instead: the next test.)
 TEST_F(SandboxFaultsTest, CgroupLimitWriteFailureFailsClosed) {
-  StartServer("");
+  ASSERT_NO_FATAL_FAILURE(StartServer(""));
   const pid_t launcher = LauncherOf(server_->pid());
   ASSERT_GT(launcher, 0);
   ASSERT_TRUE(
@@ -465,8 +466,9 @@ TEST_F(SandboxFaultsTest, UnwritableCgroupsDegradeLoudly) {
   ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
   const int metrics_port = FreeLocalPort();
   ASSERT_GT(metrics_port, 0);
-  StartServer(absl::StrCat("launcher_path: \"", wrapper, "\""),
-              {absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port)});
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer(absl::StrCat("launcher_path: \"", wrapper, "\""),
+                  {absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port)}));
 
   CollectedEvents run = Execute(*stub_, Request("bash", "echo degraded"));
   ASSERT_TRUE(run.status.ok()) << Describe(run) << server_->Log();
