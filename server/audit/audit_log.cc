@@ -103,8 +103,8 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
       dropped = DroppedFromIndex(record);
     }
     // A late record (say, an approval decided after its execution ended)
-    // of an execution the index let go: find it here rather than stall the
-    // writer. A read error is the writer's to retry.
+    // of an execution the index let go: find it here, on the caller's
+    // thread, never on the writer's.
     if (dropped) RecallExecution(record.execution_id()).IgnoreError();
     absl::MutexLock lock(&mutex_);
     if (closing_ || closed_) {
@@ -115,6 +115,24 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
       refused = Unavailable(absl::StrCat("its queue is full (",
                                          options_.queue_capacity, " records)"));
     } else {
+      if (!record.execution_id().empty()) {
+        // Counted until the record is committed or refused (on_commit runs
+        // exactly once either way).
+        std::string id = record.execution_id();
+        ++in_flight_[id];
+        on_commit = [this, id = std::move(id), inner = std::move(on_commit)](
+                        absl::StatusOr<AuditRecord> result) mutable {
+          {
+            absl::MutexLock lock(&mutex_);
+            auto it = in_flight_.find(id);
+            if (it != in_flight_.end() && --it->second == 0) {
+              in_flight_.erase(it);
+              state_.executions.Release(id);
+            }
+          }
+          if (inner) inner(std::move(result));
+        };
+      }
       queue_.push_back(Pending{std::move(record), std::move(on_commit)});
       if (queue_.size() == 1) wake_writer_.Signal();
       return absl::OkStatus();
@@ -127,7 +145,8 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
 bool AuditLog::DroppedFromIndex(const AuditRecord& record) const {
   return !record.execution_id().empty() && record.type() != kExecutionStart &&
          state_.executions.dropped_any() &&
-         state_.executions.Find(record.execution_id()) == nullptr;
+         state_.executions.Find(record.execution_id()) == nullptr &&
+         !in_flight_.contains(record.execution_id());
 }
 
 absl::Status AuditLog::RecallExecution(const std::string& execution_id) {

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -157,13 +158,15 @@ class AuditLog {
   void TryLeaveFailure();
   absl::Status OpenActiveFile();
   // Whether `record` belongs to an execution that had records before but
-  // that the in-memory index has dropped (execution_index.h).
+  // that the in-memory index has dropped (execution_index.h): not an
+  // execution_start, not in the index, no record of it in flight.
   bool DroppedFromIndex(const AuditRecord& record) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Without mutex_ held. Reads the files for `execution_id` and puts its
-  // entry back into the index, so its next record is numbered on from its
-  // last one. Returns the read error (the numbering then starts over, which
-  // a verifier of its evidence reports).
+  // entry back into the index (held while its records are in flight), so
+  // its next record is numbered on from its last one. Returns the read error
+  // (the numbering then starts over, which a verifier of its evidence
+  // reports).
   absl::Status RecallExecution(const std::string& execution_id);
   // UNAVAILABLE "audit log unavailable: <why>; new executions are refused".
   static absl::Status Unavailable(absl::string_view why);
@@ -183,6 +186,9 @@ class AuditLog {
   absl::Status close_status_ ABSL_GUARDED_BY(mutex_);
   // Committed state; the writer is its only mutator, Evidence reads it.
   LogState state_ ABSL_GUARDED_BY(mutex_);
+  // Records accepted but not yet committed or refused, per execution id: an
+  // execution with records in flight is not one the index dropped.
+  absl::flat_hash_map<std::string, uint32_t> in_flight_ ABSL_GUARDED_BY(mutex_);
   uint64_t committed_records_ ABSL_GUARDED_BY(mutex_) = 0;
 
   // Writer thread only.

@@ -35,18 +35,6 @@ absl::Status AuditLog::WriteBatch(Batch& batch) {
   uint64_t sequence;
   std::string prev_hash;
   absl::flat_hash_map<std::string, uint64_t> counters;
-  std::vector<std::string> dropped;
-  {
-    absl::MutexLock lock(&mutex_);
-    for (const Pending& item : batch.items) {
-      if (DroppedFromIndex(item.record)) {
-        dropped.push_back(item.record.execution_id());
-      }
-    }
-  }
-  // Append recalls these; only a record that waited in the queue while the
-  // index dropped its execution again gets here.
-  for (const std::string& id : dropped) RecallExecution(id).IgnoreError();
   {
     absl::MutexLock lock(&mutex_);
     sequence = state_.next_sequence;

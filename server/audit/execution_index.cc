@@ -38,6 +38,13 @@ void ExecutionIndex::Recall(const std::string& execution_id,
   auto [it, inserted] = entries_.try_emplace(execution_id, std::move(entry));
   if (!inserted) return;
   it->second.ended = false;
+  it->second.recalled = true;
+}
+
+void ExecutionIndex::Release(const std::string& execution_id) {
+  auto it = entries_.find(execution_id);
+  if (it == entries_.end() || !it->second.recalled) return;
+  it->second.recalled = false;
   MarkEnded(execution_id, it->second);
   DropOverCapacity();
 }

@@ -6,7 +6,8 @@
 // `finished_capacity` later executions have ended, oldest end first. An
 // execution recovered from the files when the log opens counts as ended (the
 // process that ran it is gone). What the index has dropped is found again by
-// reading the files (FindExecutionInFiles) and can be put back with Recall().
+// reading the files (FindExecutionInFiles) and can be put back with Recall()
+// (held until Release()).
 //
 // Plain data; the owner synchronises access.
 #ifndef FORGE_SERVER_AUDIT_EXECUTION_INDEX_H_
@@ -34,6 +35,8 @@ struct ExecutionEntry {
   uint64_t first_offset = 0;
   // An execution_end record was seen, or the execution was recovered.
   bool ended = false;
+  // Put back by Recall() and held until Release().
+  bool recalled = false;
 };
 
 class ExecutionIndex {
@@ -57,8 +60,13 @@ class ExecutionIndex {
            uint64_t offset);
 
   // Puts back an entry read from the files, unless the index already holds
-  // `execution_id` (whose entry is newer). The entry counts as ended.
+  // `execution_id` (whose entry is newer). The entry is held (not dropped)
+  // until Release(), so the records it was recalled for are numbered on.
   void Recall(const std::string& execution_id, ExecutionEntry entry);
+
+  // The records a recalled entry was held for are settled: it may be dropped
+  // again. No effect on other entries.
+  void Release(const std::string& execution_id);
 
   // Marks every entry ended (the log was just recovered) and drops what
   // exceeds the capacity.

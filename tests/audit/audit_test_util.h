@@ -69,6 +69,8 @@ class FaultyStorage : public LogStorage {
  public:
   std::atomic<bool> fail_append{false};
   std::atomic<bool> fail_sync{false};
+  // Read() calls so far.
+  std::atomic<int> reads{0};
 
   // While held, Sync() blocks.
   void HoldSyncs() {
@@ -99,6 +101,7 @@ class FaultyStorage : public LogStorage {
   }
   absl::StatusOr<std::string> Read(const std::string& path, uint64_t offset,
                                    uint64_t length) override {
+    ++reads;
     return real().Read(path, offset, length);
   }
   absl::Status WriteFileAtomically(const std::string& path,

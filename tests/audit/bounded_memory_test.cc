@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "common/crypto.h"
 #include "gtest/gtest.h"
 #include "server/audit/audit_log.h"
@@ -41,6 +42,7 @@ class BoundedMemoryTest : public ::testing::Test {
     options_.rotate_bytes = 8192;  // history spans many files
     options_.memory.finished_executions = 2;
     options_.memory.signed_heads = 2;
+    options_.storage = &storage_;
     Open();
     // Each execution is followed by a signed head, so each has a head of its
     // own that covers it; all but the newest two are out of memory.
@@ -66,6 +68,7 @@ class BoundedMemoryTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  testing::FaultyStorage storage_;
   std::shared_ptr<Ed25519PrivateKey> key_;
   AuditLogOptions options_;
   std::unique_ptr<AuditLog> log_;
@@ -100,6 +103,40 @@ TEST_F(BoundedMemoryTest, ALateRecordContinuesTheExecutionsNumbering) {
   EXPECT_EQ(pack->records_size(), 4);
   VerifyReport report = Verify(*pack);
   EXPECT_TRUE(report.ok) << FormatVerdict(report);
+}
+
+TEST_F(BoundedMemoryTest, ANewExecutionsRecordsNeverReadTheFiles) {
+  // The start record is in flight (its fsync held) when the next records of
+  // the same execution arrive: they are not late records of a dropped
+  // execution, and nothing is read.
+  const int reads = storage_.reads;
+  storage_.HoldSyncs();
+  absl::Notification started;
+  ASSERT_TRUE(log_->Append(Step(kExecutionStart, "ex-new"),
+                           [&](absl::StatusOr<AuditRecord> committed) {
+                             EXPECT_TRUE(committed.ok());
+                             started.Notify();
+                           })
+                  .ok());
+  while (storage_.syncs_waiting() == 0) absl::SleepFor(absl::Milliseconds(1));
+  std::vector<absl::StatusOr<AuditRecord>> follow_ups(2);
+  absl::Notification done;
+  int settled = 0;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        log_->Append(Step(i == 0 ? kSandboxStart : kExecutionEnd, "ex-new"),
+                     [&, i](absl::StatusOr<AuditRecord> committed) {
+                       follow_ups[i] = std::move(committed);
+                       if (++settled == 2) done.Notify();
+                     })
+            .ok());
+  }
+  storage_.ReleaseSyncs();
+  started.WaitForNotification();
+  done.WaitForNotification();
+  EXPECT_EQ(storage_.reads, reads);
+  ASSERT_TRUE(follow_ups[1].ok()) << follow_ups[1].status();
+  EXPECT_EQ(follow_ups[1]->details().at(kExecutionRecord), "3");
 }
 
 TEST_F(BoundedMemoryTest, AfterReopeningOldHistoryIsStillFound) {

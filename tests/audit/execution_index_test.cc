@@ -92,10 +92,31 @@ TEST(ExecutionIndexTest, RecallPutsBackWithoutOverwriting) {
   index.Recall("a", recalled);
   ASSERT_NE(index.Find("a"), nullptr);
   EXPECT_EQ(index.Find("a")->records, 3u);
-  EXPECT_EQ(index.Find("b"), nullptr);  // the recalled one is now the newest
   recalled.records = 99;
   index.Recall("a", recalled);  // already held: the held entry wins
   EXPECT_EQ(index.Find("a")->records, 3u);
+}
+
+TEST(ExecutionIndexTest, ARecalledEntryIsHeldUntilReleased) {
+  ExecutionIndex index(1);
+  uint64_t sequence = 1;
+  AddExecution(index, "a", &sequence, true);
+  AddExecution(index, "b", &sequence, true);
+  ExecutionEntry recalled;
+  recalled.tenant = "acme";
+  recalled.records = 3;
+  index.Recall("a", recalled);
+  for (int i = 0; i < 10; ++i) {
+    AddExecution(index, "later-" + std::to_string(i), &sequence, true);
+  }
+  ASSERT_NE(index.Find("a"), nullptr);  // held through ten later ends
+  index.Release("later-9");             // not recalled: no effect
+  EXPECT_NE(index.Find("later-9"), nullptr);
+  index.Release("a");
+  // Now the newest ended entry, so it stays and later-9 goes.
+  EXPECT_NE(index.Find("a"), nullptr);
+  EXPECT_EQ(index.Find("later-9"), nullptr);
+  EXPECT_EQ(index.size(), 1u);
 }
 
 }  // namespace
