@@ -383,8 +383,12 @@ void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
   // Keys start with a letter or '_' ("--db-password" → "db-password").
   while (k < key_end && !absl::ascii_isalpha(s[k]) && s[k] != '_') ++k;
   if (k == key_end) return;
+  if (out->key_cache == nullptr) {
+    out->key_cache = std::make_unique<KeyWordMatcher::Cache>();
+  }
   const uint64_t rules = rules_.assignment_key_words().MatchCached(
-      absl::string_view(reinterpret_cast<const char*>(s + k), key_end - k));
+      absl::string_view(reinterpret_cast<const char*>(s + k), key_end - k),
+      out->key_cache.get());
   if (rules != 0) {
     AddShape(PRIVACY_SHAPE_ASSIGNMENT, k, key_end, out);
     out->keys.push_back(

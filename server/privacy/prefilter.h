@@ -13,6 +13,7 @@
 #include <bitset>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,9 @@ struct Candidates {
   // Key names before an assignment operator that matched a key word of some
   // ASSIGNMENT rule, in order.
   std::vector<AssignmentKey> keys;
+  // Key names already matched against the assignment key words (made by the
+  // first Scan that needs it; kept from record to record).
+  std::unique_ptr<KeyWordMatcher::Cache> key_cache;
 
   bool empty() const { return shapes == 0 && rules.none(); }
 };

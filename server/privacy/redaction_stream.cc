@@ -90,8 +90,20 @@ void RedactionStream::Feed(absl::string_view chunk, std::string* out) {
     EmitRaw(chunk);
     return;
   }
+  if (buf_.empty() && classified_ == nullptr) {
+    // Nothing held: the records are redacted straight from the chunk and
+    // only an unfinished tail is copied.
+    in_ = chunk;
+    Process(/*final=*/false);
+    buf_start_ += pos_;
+    buf_.assign(chunk.data() + pos_, chunk.size() - pos_);
+    pos_ = 0;
+    in_ = buf_;
+    return;
+  }
   buf_.append(chunk.data(), chunk.size());
   if (classified_ != nullptr) classified_->Scan(chunk);
+  in_ = buf_;
   Process(/*final=*/false);
   Commit(pos_);
 }
@@ -100,6 +112,7 @@ void RedactionStream::Flush(std::string* out) {
   out_ = out;
   if (passthrough_) return;
   if (classified_ != nullptr) classified_->Finish();
+  in_ = buf_;
   Process(/*final=*/true);
   if (in_block_) EmitRaw(block_terminator_);
   in_block_ = false;
@@ -121,16 +134,17 @@ void RedactionStream::ReleaseHeld(std::string* out, bool hold_value_start) {
     ~Reset() { flag = false; }
   } reset{hold_value_start_};
   if (classified_ != nullptr) classified_->ReleaseIdle();
+  in_ = buf_;
   Process(/*final=*/false);
   // The rest is an unfinished line (which may still end a PEM block and
   // go on after its end marker).
-  while (pos_ < buf_.size()) {
+  while (pos_ < in_.size()) {
     if (absorbing_) {
-      Absorb(buf_.size());  // consumes bytes or ends the absorbing
+      Absorb(in_.size());  // consumes bytes or ends the absorbing
       continue;
     }
     const size_t before = pos_;
-    ProcessRecord(pos_, buf_.size(), RecordEnd::kIdle);
+    ProcessRecord(pos_, in_.size(), RecordEnd::kIdle);
     if (pos_ == before) break;
   }
   Commit(pos_);
@@ -151,19 +165,19 @@ uint64_t RedactionStream::redaction_count() const {
 }
 
 void RedactionStream::Process(bool final) {
-  size_t limit = buf_.size();
+  size_t limit = in_.size();
   if (classified_ != nullptr && !final) {
     const uint64_t frontier = classified_->frontier();
     limit = frontier > buf_start_ ? static_cast<size_t>(std::min<uint64_t>(
-                                        frontier - buf_start_, buf_.size()))
+                                        frontier - buf_start_, in_.size()))
                                   : 0;
   }
-  while (pos_ < buf_.size()) {
+  while (pos_ < in_.size()) {
     if (absorbing_) {
       if (!Absorb(limit)) break;
       continue;
     }
-    const size_t window_end = std::min(buf_.size(), pos_ + kMaxRecord);
+    const size_t window_end = std::min(in_.size(), pos_ + kMaxRecord);
     const size_t line_end = FindLineEnd(pos_, window_end);
     if (line_end != std::string::npos) {
       if (line_end + 1 > limit) break;
@@ -176,7 +190,7 @@ void RedactionStream::Process(bool final) {
       continue;
     }
     if (final) {
-      ProcessRecord(pos_, buf_.size(), RecordEnd::kEndOfStream);
+      ProcessRecord(pos_, in_.size(), RecordEnd::kEndOfStream);
       continue;
     }
     break;
@@ -184,7 +198,7 @@ void RedactionStream::Process(bool final) {
 }
 
 size_t RedactionStream::FindLineEnd(size_t from, size_t to) {
-  const char* base = buf_.data();
+  const char* base = in_.data();
   const void* nl = std::memchr(base + from, '\n', to - from);
   size_t best =
       nl != nullptr ? static_cast<const char*>(nl) - base : std::string::npos;
@@ -193,15 +207,15 @@ size_t RedactionStream::FindLineEnd(size_t from, size_t to) {
     const uint64_t start =
         cr_valid_ ? abs_from : std::max(abs_from, cr_scan_end_);
     const size_t rel = static_cast<size_t>(start - buf_start_);
-    const void* cr = rel < buf_.size()
-                         ? std::memchr(base + rel, '\r', buf_.size() - rel)
+    const void* cr = rel < in_.size()
+                         ? std::memchr(base + rel, '\r', in_.size() - rel)
                          : nullptr;
     if (cr != nullptr) {
       cr_valid_ = true;
       cr_next_ = buf_start_ + (static_cast<const char*>(cr) - base);
     } else {
       cr_valid_ = false;
-      cr_scan_end_ = buf_start_ + buf_.size();
+      cr_scan_end_ = buf_start_ + in_.size();
     }
   }
   if (cr_valid_ && cr_next_ < buf_start_ + to) {
@@ -215,7 +229,7 @@ bool RedactionStream::Absorb(size_t limit) {
   size_t i = pos_;
   bool done = false;
   while (i < limit) {
-    if (IsValueDelimiter(buf_[i]) || absorbed_ >= kMaxAbsorb) {
+    if (IsValueDelimiter(in_[i]) || absorbed_ >= kMaxAbsorb) {
       done = true;
       break;
     }
@@ -223,7 +237,7 @@ bool RedactionStream::Absorb(size_t limit) {
     ++absorbed_;
   }
   if (i > start) {
-    absl::string_view gone(buf_.data() + start, i - start);
+    absl::string_view gone(in_.data() + start, i - start);
     text_origin_ = buf_start_ + start;
     EmitRedaction(0, gone.size(), redactor_.rules().partial_type(),
                   kPartialRule, /*continuation=*/true);
@@ -242,7 +256,7 @@ bool RedactionStream::Absorb(size_t limit) {
 
 void RedactionStream::ProcessRecord(size_t begin, size_t end, RecordEnd kind) {
   if (in_block_ && ProcessBlockLine(begin, end, kind)) return;
-  absl::string_view part(buf_.data() + begin, end - begin);
+  absl::string_view part(in_.data() + begin, end - begin);
   std::string joined;
   absl::string_view text = part;
   const size_t lb = context_.size();
@@ -356,7 +370,7 @@ bool RedactionStream::ProcessBlockLine(size_t begin, size_t end,
   const CompiledBlock& block = redactor_.rules().blocks()[block_];
   const uint16_t bit =
       static_cast<uint16_t>(redactor_.rules().block_bit(block_));
-  absl::string_view part(buf_.data() + begin, end - begin);
+  absl::string_view part(in_.data() + begin, end - begin);
   std::string joined;
   absl::string_view text = part;
   const size_t lb = context_.size();

@@ -181,6 +181,9 @@ class RedactionStream {
 
   // Input not yet released; buf_[0] is stream offset buf_start_.
   std::string buf_;
+  // The input being processed, starting at buf_start_: buf_, or the chunk
+  // Feed was given when nothing was held.
+  absl::string_view in_;
   uint64_t buf_start_ = 0;
   size_t pos_ = 0;  // buf_[0, pos_) is released
   // The next '\r' (stream offset) when cr_valid_; otherwise there is none

@@ -136,28 +136,40 @@ KeyWordMatcher::KeyWordMatcher(const std::vector<std::string>& words,
 }
 
 uint64_t KeyWordMatcher::MatchCached(absl::string_view key) const {
-  // Keys of up to 16 bytes, compared as two words.
-  struct Entry {
-    uint64_t owner = 0;
-    uint64_t lo = 0;
-    uint64_t hi = 0;
-    uint64_t size = 0;
-    uint64_t mask = 0;
-  };
-  constexpr size_t kEntries = 128;
-  if (key.size() > 16) return Match(key);
-  thread_local Entry cache[kEntries];
-  uint64_t words[2] = {0, 0};
-  std::memcpy(words, key.data(), key.size());
-  const uint64_t h = (words[0] * 0x9E3779B97F4A7C15ull) ^
-                     (words[1] * 0xC2B2AE3D27D4EB4Full) ^ key.size();
-  Entry& e = cache[(h >> 32) % kEntries];
-  if (e.owner == id_ && e.lo == words[0] && e.hi == words[1] &&
-      e.size == key.size()) {
+  thread_local Cache cache;
+  return MatchCached(key, &cache);
+}
+
+uint64_t KeyWordMatcher::MatchCached(absl::string_view key,
+                                     Cache* cache) const {
+  // Keys of up to 16 bytes, read as two words with fixed-size loads (two
+  // overlapping ones, so no byte outside the key is read): the same key
+  // always gives the same words.
+  const size_t n = key.size();
+  if (n > 16 || n == 0) return Match(key);
+  const char* p = key.data();
+  uint64_t lo = 0, hi = 0;
+  if (n >= 8) {
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    lo = (uint64_t{b} << 32) | a;
+  } else {
+    lo = static_cast<uint8_t>(p[0]) |
+         (uint64_t{static_cast<uint8_t>(p[n / 2])} << 8) |
+         (uint64_t{static_cast<uint8_t>(p[n - 1])} << 16);
+  }
+  const uint64_t h =
+      (lo * 0x9E3779B97F4A7C15ull) ^ (hi * 0xC2B2AE3D27D4EB4Full) ^ n;
+  Cache::Entry& e = cache->entries[(h >> 32) % Cache::kEntries];
+  if (e.owner == id_ && e.lo == lo && e.hi == hi && e.size == n) {
     return e.mask;
   }
   const uint64_t mask = Match(key);
-  e = Entry{id_, words[0], words[1], key.size(), mask};
+  e = Cache::Entry{id_, lo, hi, n, mask};
   return mask;
 }
 

@@ -41,8 +41,22 @@ class KeyWordMatcher {
   bool empty() const { return short_words_.empty() && long_words_.empty(); }
   // Bits of the lists `key` matches.
   uint64_t Match(absl::string_view key) const;
-  // Match with a small per-thread cache of recent keys (program output
-  // repeats its key names line after line).
+  // Recent keys and their matches (program output repeats its key names
+  // line after line). Owned by one caller thread; may serve any matchers.
+  struct Cache {
+    struct Entry {
+      uint64_t owner = 0;
+      uint64_t lo = 0;
+      uint64_t hi = 0;
+      uint64_t size = 0;
+      uint64_t mask = 0;
+    };
+    static constexpr size_t kEntries = 128;
+    Entry entries[kEntries];
+  };
+  // Match through `cache` (keys over 16 bytes are not cached).
+  uint64_t MatchCached(absl::string_view key, Cache* cache) const;
+  // Match through a per-thread cache.
   uint64_t MatchCached(absl::string_view key) const;
   bool Matches(absl::string_view key) const { return Match(key) != 0; }
 
