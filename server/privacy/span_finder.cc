@@ -176,8 +176,12 @@ bool ParseAssignmentValue(absl::string_view text, size_t from, size_t* begin,
     const size_t i = static_cast<const char*>(close) - text.data();
     if (i == from + 1) return false;
     // One line only.
-    const absl::string_view inside = text.substr(from + 1, i - from - 1);
-    if (inside.find_first_of("\r\n") != absl::string_view::npos) return false;
+    const char* inside = text.data() + from + 1;
+    const size_t inside_len = i - from - 1;
+    if (std::memchr(inside, '\n', inside_len) != nullptr ||
+        std::memchr(inside, '\r', inside_len) != nullptr) {
+      return false;
+    }
     *begin = from;
     *end = i + 1;
     return true;
