@@ -176,6 +176,18 @@ absl::StatusOr<Assessment> Assessor::Assess(
       std::array<absl::flat_hash_map<absl::string_view, std::vector<int>>, 7>,
       3>
       cache;
+  {
+    // Sized up front: growing a map rehashes every text seen so far.
+    std::array<std::array<size_t, 7>, 3> counts{};
+    for (const Fact& fact : evidence.facts) {
+      ++counts[static_cast<int>(fact.language)][static_cast<int>(fact.kind)];
+    }
+    for (size_t l = 0; l < counts.size(); ++l) {
+      for (size_t k = 0; k < counts[l].size(); ++k) {
+        if (counts[l][k] > 0) cache[l][k].reserve(counts[l][k]);
+      }
+    }
+  }
   std::vector<int> matched;
   for (const Fact& fact : evidence.facts) {
     auto& memo =

@@ -24,7 +24,14 @@ ScriptWalker::ScriptWalker(Language language, absl::string_view code,
       lexed_(Lex(language, code, context.lex_limits)),
       view_(lexed_.tokens),
       classifier_(*context.knowledge, language),
-      eval_(view_, language, bindings_, classifier_, context.budget) {}
+      eval_(view_, language, bindings_, classifier_, context.budget) {
+  // About one call per sixteen tokens: sized so the memos do not rehash as
+  // the walk fills them.
+  const size_t calls = static_cast<size_t>(view_.size()) / 16;
+  classifier_.Reserve(calls);
+  sinks_.reserve(calls);
+  call_at_open_.reserve(calls);
+}
 
 Location ScriptWalker::Where(int token) const {
   if (token < 0 || token >= view_.size()) return context_.Place(0, 1, 1);

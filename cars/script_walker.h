@@ -73,6 +73,7 @@ class ScriptWalker {
    public:
     LanguageClassifier(const CallKnowledge& knowledge, Language language)
         : knowledge_(knowledge), language_(language) {}
+    void Reserve(size_t chains) { memo_.reserve(chains); }
     bool IsDownload(absl::string_view chain) const override {
       auto it = memo_.find(chain);
       if (it == memo_.end()) {
