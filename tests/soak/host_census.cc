@@ -141,7 +141,16 @@ HostCensus HostCensus::Take(uid_t sandbox_host_uid, pid_t server,
   const std::string mounts = ReadFile("/proc/self/mountinfo");
   for (char c : mounts) census.mounts += c == '\n';
   census.server_fds = CountEntries(absl::StrCat("/proc/", server, "/fd"));
-  census.server_threads = CountEntries(absl::StrCat("/proc/", server, "/task"));
+  ForEachNumber(absl::StrCat("/proc/", server, "/task"), [&](int tid) {
+    const std::string comm =
+        ReadFile(absl::StrCat("/proc/", server, "/task/", tid, "/comm"));
+    if (absl::StartsWith(comm, "default-executo") ||
+        absl::StartsWith(comm, "resolver-execu")) {
+      ++census.grpc_executor_threads;
+    } else {
+      ++census.server_threads;
+    }
+  });
   if (launcher > 0) {
     census.launcher_fds = CountEntries(absl::StrCat("/proc/", launcher, "/fd"));
     census.launcher_threads =
@@ -166,6 +175,8 @@ std::string HostCensus::Compare(const HostCensus& before,
   row("host mounts", before.mounts, after.mounts);
   row("server fds", before.server_fds, after.server_fds);
   row("server threads", before.server_threads, after.server_threads);
+  row("gRPC executor threads", before.grpc_executor_threads,
+      after.grpc_executor_threads);
   row("launcher fds", before.launcher_fds, after.launcher_fds);
   row("launcher threads", before.launcher_threads, after.launcher_threads);
   row("server RSS KiB", before.server_rss_kib, after.server_rss_kib);

@@ -23,7 +23,10 @@ struct HostCensus {
   int cgroups = 0;
   int mounts = 0;  // lines of the host's /proc/self/mountinfo
   int server_fds = 0;
+  // Server threads other than gRPC's executors (which grow on demand up to
+  // a fixed bound of 2 per core each, and are counted apart).
   int server_threads = 0;
+  int grpc_executor_threads = 0;
   int launcher_fds = 0;
   int launcher_threads = 0;
   uint64_t server_rss_kib = 0;

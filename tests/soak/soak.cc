@@ -14,6 +14,7 @@
 // FORGE_SOURCE_DIR (make soak sets them).
 //
 //   forge_soak [--executions N] [--concurrency C] [--hostile_every K]
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -313,6 +314,9 @@ int Main(int argc, char** argv) {
   if (after.server_threads > before.server_threads ||
       after.launcher_threads > before.launcher_threads)
     problems.push_back("threads leaked");
+  // gRPC's default and resolver executors: 2 threads per core each at most.
+  if (after.grpc_executor_threads > 4 * static_cast<int>(get_nprocs()))
+    problems.push_back("gRPC executor threads above their bound");
   if (after.shmem_kib > before.shmem_kib + 4096)
     problems.push_back("shared memory grew by more than 4 MiB");
   if (after.server_rss_kib * 10 > before.server_rss_kib * 11)
