@@ -197,7 +197,16 @@ grpc::ServerUnaryReactor* ExecutionService::DecideApproval(
   // Answered once the decision is in the audit trail (never blocks here).
   context_.approvals.Decide(
       *caller, *request,
-      [reactor, response](absl::StatusOr<forge::exec::v1::Approval> decided) {
+      [this, reactor, response, caller = *caller, peer = call->peer(),
+       approval_id = request->approval_id()](
+          absl::StatusOr<forge::exec::v1::Approval> decided) {
+        // Another tenant's approval looks like none at all to the caller;
+        // the trail records the attempt.
+        if (absl::IsNotFound(decided.status())) {
+          context_.access_audit.Denied(
+              "DecideApproval", peer, &caller, decided.status(),
+              {{"requested_approval_id", approval_id}});
+        }
         if (decided.ok()) *response = std::move(*decided);
         reactor->Finish(ToGrpcStatus(decided.status()));
       });

@@ -352,6 +352,17 @@ TEST_F(ApprovalTest, OtherTenantCanNeitherSeeNorDecide) {
   std::string unknown_message = unknown.error_message();
   unknown_message.replace(unknown_message.find("ap_"), 26, "ID");
   EXPECT_EQ(other_message, unknown_message);
+  // Both attempts are in the trail, under the tenant that made them.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (CountAudit("access_denied", {"DecideApproval", id}) == 0 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(CountAudit("access_denied",
+                       {"\"rpc\":\"DecideApproval\"", "NOT_FOUND", id}),
+            1);
+  EXPECT_EQ(CountAudit("access_denied", {"DecideApproval", "globex"}), 2)
+      << AuditText();
   // Still pending for its own tenant.
   ASSERT_TRUE(
       List(kBob, forge::exec::v1::APPROVAL_STATE_PENDING, &listed).ok());
