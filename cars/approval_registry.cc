@@ -46,6 +46,8 @@ Approval ApprovalRegistry::Create(const ApprovalRequest& request,
   approval.set_code_sha256(request.request_sha256);
   approval.set_runtime(request.runtime);
   *approval.mutable_assessment() = request.assessment;
+  if (!request.tool_call.tool().empty())
+    *approval.mutable_tool_call() = request.tool_call;
   approval.set_state(forge::exec::v1::APPROVAL_STATE_PENDING);
   *approval.mutable_created_at() = ToProto(now);
   *approval.mutable_expires_at() = ToProto(now + ttl);

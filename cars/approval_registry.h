@@ -40,6 +40,9 @@ struct ApprovalRequest {
   std::string runtime;
   // Carries the policy version the approval is for.
   forge::exec::v1::RiskAssessment assessment;
+  // Set (tool non-empty) when a person approves one destructive tool call
+  // of a running execution rather than running its code.
+  forge::exec::v1::ToolCallApproval tool_call;
 };
 
 class ApprovalRegistry {

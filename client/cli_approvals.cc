@@ -72,7 +72,10 @@ int List(ExecClient& client, bool json) {
           Short(forge::exec::v1::RiskLevel_Name(a.assessment().level()),
                 "RISK_LEVEL_")
               .c_str(),
-          a.requester().c_str(), a.runtime().c_str(),
+          a.requester().c_str(),
+          // A tool call's approval names the tool instead of a runtime.
+          a.has_tool_call() ? a.tool_call().tool().c_str()
+                            : a.runtime().c_str(),
           a.decided_by().empty() ? "-" : a.decided_by().c_str(),
           google::protobuf::util::TimeUtil::ToString(a.expires_at()).c_str());
     }

@@ -223,7 +223,9 @@ void ApprovalGate::Decide(const auth::Caller& caller,
   const bool approved =
       decided->state() == forge::exec::v1::APPROVAL_STATE_APPROVED;
   const absl::Time token_expires_at = now + options_.token_ttl;
-  if (approved) {
+  // A tool call's approval lets that one call run; there is nothing to
+  // re-submit, so no token.
+  if (approved && !decided->has_tool_call()) {
     cars::ApprovalGrant grant{
         decided->approval_id(), decided->tenant(),
         decided->requester(),   decided->code_sha256(),

@@ -46,6 +46,10 @@ AuditRecord ApprovalRequestRecord(const ExecutionIdentity& who,
   details["level"] =
       forge::exec::v1::RiskLevel_Name(approval.assessment().level());
   details["policy_version"] = approval.assessment().policy_version();
+  if (approval.has_tool_call()) {
+    details["tool"] = approval.tool_call().tool();
+    details["arguments_sha256"] = approval.tool_call().arguments_sha256();
+  }
   return record;
 }
 
@@ -58,7 +62,8 @@ AuditRecord ApprovalResponseRecord(const Approval& approval,
       approval.state() == forge::exec::v1::APPROVAL_STATE_APPROVED;
   details["decision"] = approved ? "approved" : "denied";
   details["reason"] = approval.reason();
-  if (approved) details["token_expires_at"] = Rfc3339(token_expires_at);
+  if (approved && !approval.has_tool_call())
+    details["token_expires_at"] = Rfc3339(token_expires_at);
   return record;
 }
 

@@ -14,7 +14,8 @@
 namespace forge::server {
 
 // approval_request: approval_id, expires_at, request_sha256, level,
-// policy_version. Principal: the requester.
+// policy_version, and tool and arguments_sha256 for a tool call's approval.
+// Principal: the requester.
 forge::exec::v1::AuditRecord ApprovalRequestRecord(
     const ExecutionIdentity& who, const forge::exec::v1::Approval& approval);
 

@@ -47,6 +47,8 @@
 #include "server/privacy_secret_scanner.h"
 #include "server/runtime_registry.h"
 #include "server/sandbox_factory.h"
+#include "server/tool_call_approvals.h"
+#include "server/tool_call_metrics.h"
 #include "server/worker_pool.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -243,12 +245,17 @@ int Run(int argc, char** argv) {
 
   // MCP tool access, when the config registers servers (they are started
   // and their tools listed now; one that fails is retried later).
+  // Destructive calls wait for a person through the approvals above.
+  ToolCallMetrics tool_metrics(metrics.registry());
+  ToolCallApprovals tool_approvals(**approvals, **audit_log, **redactor,
+                                   (*assessor)->policy_version(),
+                                   ComponentLogger("mcp"));
   std::unique_ptr<mcp::ToolService> tools;
   if (config.mcp().servers_size() > 0) {
     absl::StatusOr<std::unique_ptr<mcp::ToolService>> created =
-        mcp::ToolService::Create(config.mcp(), audit_log->get(),
-                                 ComponentLogger("mcp"),
-                                 config.sandbox().host_uid());
+        mcp::ToolService::Create(
+            config.mcp(), audit_log->get(), ComponentLogger("mcp"),
+            config.sandbox().host_uid(), {&tool_approvals, &tool_metrics});
     if (!created.ok()) return Fail("mcp", created.status());
     tools = std::move(*created);
   }

@@ -1,14 +1,9 @@
 // The streamable HTTP transport of mcp_session.h: one HTTP/1.1 POST per
-// message over a fresh TCP connection (Connection: close), the answer read
-// as application/json or as a text/event-stream, chunked or not.
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// message over a fresh connection (Connection: close; TLS for https://,
+// http_stream.h), the answer read as application/json or as a
+// text/event-stream, chunked or not.
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <map>
 
 #include "absl/base/thread_annotations.h"
@@ -20,9 +15,8 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "common/errno_status.h"
 #include "common/status_macros.h"
-#include "common/unique_fd.h"
+#include "server/mcp/http_stream.h"
 #include "server/mcp/jsonrpc.h"
 #include "server/mcp/mcp_client.h"
 #include "server/mcp/mcp_session.h"
@@ -35,15 +29,19 @@ using ::nlohmann::json;
 constexpr size_t kMaxResponseBytes = 64 << 20;
 
 struct Url {
+  bool tls = false;
   std::string host;
   std::string port;
   std::string path;
 };
 
 absl::StatusOr<Url> ParseUrl(absl::string_view url) {
-  if (!absl::ConsumePrefix(&url, "http://"))
-    return absl::InvalidArgumentError("only http:// URLs are supported");
   Url out;
+  const std::string original(url);
+  out.tls = absl::ConsumePrefix(&url, "https://");
+  if (!out.tls && !absl::ConsumePrefix(&url, "http://"))
+    return absl::InvalidArgumentError(
+        "only http:// and https:// URLs are supported");
   const size_t slash = url.find('/');
   absl::string_view authority = url.substr(0, slash);
   out.path =
@@ -54,10 +52,10 @@ absl::StatusOr<Url> ParseUrl(absl::string_view url) {
     out.port = std::string(authority.substr(colon + 1));
   } else {
     out.host = std::string(authority);
-    out.port = "80";
+    out.port = out.tls ? "443" : "80";
   }
   if (out.host.empty() || out.port.empty())
-    return absl::InvalidArgumentError(absl::StrCat("bad URL http://", url));
+    return absl::InvalidArgumentError(absl::StrCat("bad URL ", original));
   return out;
 }
 
@@ -66,55 +64,6 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };
-
-int RemainingMs(absl::Time deadline) {
-  const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
-  return static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, 1 << 30)));
-}
-
-absl::StatusOr<UniqueFd> Connect(const Url& url, absl::Time deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int error =
-          ::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found);
-      error != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("resolve ", url.host, ": ", ::gai_strerror(error)));
-  }
-  absl::Status last = absl::UnavailableError("no address");
-  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    UniqueFd fd(::socket(ai->ai_family,
-                         ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                         ai->ai_protocol));
-    if (fd.get() < 0) continue;
-    if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 &&
-        errno != EINPROGRESS) {
-      last = absl::UnavailableError(
-          absl::StrCat("connect ", url.host, ":", url.port, ": ",
-                       LastErrorStatus("connect").message()));
-      continue;
-    }
-    pollfd p{fd.get(), POLLOUT, 0};
-    if (::poll(&p, 1, RemainingMs(deadline)) <= 0) {
-      last = absl::DeadlineExceededError("connect timed out");
-      continue;
-    }
-    int error = 0;
-    socklen_t len = sizeof(error);
-    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &len);
-    if (error != 0) {
-      last = absl::UnavailableError(absl::StrCat(
-          "connect ", url.host, ":", url.port, ": ", std::strerror(error)));
-      continue;
-    }
-    ::freeaddrinfo(found);
-    return fd;
-  }
-  ::freeaddrinfo(found);
-  return last;
-}
 
 // Decodes a chunked body; false while it is incomplete.
 bool Dechunk(absl::string_view raw, std::string* out) {
@@ -171,8 +120,11 @@ const json* FindResponse(const std::vector<json>& messages, int64_t id) {
 
 class HttpSession final : public McpSession {
  public:
-  HttpSession(Url url, std::map<std::string, std::string> headers)
-      : url_(std::move(url)), headers_(std::move(headers)) {}
+  HttpSession(Url url, std::map<std::string, std::string> headers,
+              std::shared_ptr<TlsClientContext> tls)
+      : url_(std::move(url)),
+        headers_(std::move(headers)),
+        tls_(std::move(tls)) {}
 
   absl::StatusOr<json> Request(const std::string& method, json params,
                                absl::Time deadline) override {
@@ -236,21 +188,13 @@ class HttpSession final : public McpSession {
       absl::StrAppend(&request, name, ": ", value, "\r\n");
     absl::StrAppend(&request, "\r\n", body);
 
-    FORGE_ASSIGN_OR_RETURN(UniqueFd fd, Connect(url_, deadline));
-    for (size_t done = 0; done < request.size();) {
-      pollfd p{fd.get(), POLLOUT, 0};
-      if (::poll(&p, 1, RemainingMs(deadline)) <= 0)
-        return absl::DeadlineExceededError("HTTP request timed out");
-      ssize_t n = ::send(fd.get(), request.data() + done, request.size() - done,
-                         MSG_NOSIGNAL);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) return absl::UnavailableError("HTTP connection closed");
-      done += static_cast<size_t>(n);
-    }
+    FORGE_ASSIGN_OR_RETURN(
+        std::unique_ptr<HttpStream> stream,
+        OpenHttpStream(url_.host, url_.port, tls_, deadline));
+    FORGE_RETURN_IF_ERROR(stream->SendAll(request, deadline));
     std::string raw;
     HttpResponse response;
     size_t header_end = std::string::npos;
-    char chunk[65536];
     while (true) {
       if (header_end == std::string::npos) {
         header_end = raw.find("\r\n\r\n");
@@ -260,19 +204,13 @@ class HttpSession final : public McpSession {
       if (header_end != std::string::npos &&
           Complete(raw.substr(header_end + 4), response, id))
         break;
-      pollfd p{fd.get(), POLLIN, 0};
-      if (::poll(&p, 1, RemainingMs(deadline)) <= 0)
-        return absl::DeadlineExceededError("no HTTP answer in time");
-      ssize_t n = ::recv(fd.get(), chunk, sizeof(chunk), 0);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n < 0) return absl::UnavailableError("HTTP connection failed");
+      FORGE_ASSIGN_OR_RETURN(size_t n, stream->Receive(raw, deadline));
       if (n == 0) {
         if (header_end == std::string::npos)
           return absl::UnavailableError("HTTP connection closed early");
         Complete(raw.substr(header_end + 4), response, id, /*eof=*/true);
         break;
       }
-      raw.append(chunk, static_cast<size_t>(n));
       if (raw.size() > kMaxResponseBytes)
         return absl::UnavailableError("HTTP response too large");
     }
@@ -329,6 +267,7 @@ class HttpSession final : public McpSession {
 
   const Url url_;
   const std::map<std::string, std::string> headers_;
+  const std::shared_ptr<TlsClientContext> tls_;  // null for http://
   std::atomic<int64_t> next_id_{1};
   mutable absl::Mutex mutex_;
   std::string session_id_ ABSL_GUARDED_BY(mutex_);
@@ -339,10 +278,17 @@ class HttpSession final : public McpSession {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<McpSession>> StartHttpSession(
-    const std::string& url, const std::map<std::string, std::string>& headers) {
+    const std::string& url, const std::map<std::string, std::string>& headers,
+    const std::string& ca_path) {
   FORGE_ASSIGN_OR_RETURN(Url parsed, ParseUrl(url));
+  std::shared_ptr<TlsClientContext> tls;
+  if (parsed.tls) {
+    FORGE_ASSIGN_OR_RETURN(tls, TlsClientContext::Create(ca_path));
+  } else if (!ca_path.empty()) {
+    return absl::InvalidArgumentError("a CA file is only for https:// URLs");
+  }
   return std::unique_ptr<McpSession>(
-      new HttpSession(std::move(parsed), headers));
+      new HttpSession(std::move(parsed), headers, std::move(tls)));
 }
 
 }  // namespace forge::mcp

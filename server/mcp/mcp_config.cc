@@ -43,9 +43,15 @@ absl::Status ValidateMcpConfig(const forge::exec::v1::McpConfig& config) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".command: must be an absolute path"));
     }
-    if (!server.url().empty() && !absl::StartsWith(server.url(), "http://")) {
+    if (!server.url().empty() && !absl::StartsWith(server.url(), "http://") &&
+        !absl::StartsWith(server.url(), "https://")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".url: only http:// and https:// URLs are supported"));
+    }
+    if (!server.ca_path().empty() &&
+        !absl::StartsWith(server.url(), "https://")) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ".url: only http:// URLs are supported"));
+          absl::StrCat(field, ".ca_path: only for an https:// url"));
     }
   }
   std::set<std::string> tenants;
@@ -54,6 +60,15 @@ absl::Status ValidateMcpConfig(const forge::exec::v1::McpConfig& config) {
     if (!tenants.insert(tenant.tenant()).second) {
       return absl::InvalidArgumentError(absl::StrCat(
           "mcp.tenants[", i, "].tenant: \"", tenant.tenant(), "\" twice"));
+    }
+    if (tenant.allow_destructive() &&
+        tenant.destructive() !=
+            forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_UNSPECIFIED &&
+        tenant.destructive() !=
+            forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_ALLOW) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "mcp.tenants[", i,
+          "].destructive: contradicts allow_destructive: true (set one)"));
     }
     for (const std::string& entry : tenant.allow()) {
       const std::string server = entry.substr(0, entry.find('.'));

@@ -58,13 +58,17 @@ absl::StatusOr<std::unique_ptr<McpSession>> StartStdioSession(
     const StdioCommand& command);
 
 // A session over MCP's streamable HTTP transport: each request is one
-// HTTP/1.1 POST of the JSON-RPC message to `url` (http:// only), answered
-// with application/json or a text/event-stream carrying the response; the
+// HTTP/1.1 POST of the JSON-RPC message to `url`, answered with
+// application/json or a text/event-stream carrying the response; the
 // Mcp-Session-Id the server assigns is sent back on every later request.
-// `headers` (e.g. authorization) go with every request. INVALID_ARGUMENT
-// for a URL that is not http://host[:port][/path].
+// `headers` (e.g. authorization) go with every request. An https:// URL
+// verifies the server's certificate against the PEM CAs in `ca_path` (the
+// system's trust store when empty) and the URL's host (http_stream.h).
+// INVALID_ARGUMENT for a URL that is not http[s]://host[:port][/path], for
+// a CA file that cannot be loaded, or for a CA file with http://.
 absl::StatusOr<std::unique_ptr<McpSession>> StartHttpSession(
-    const std::string& url, const std::map<std::string, std::string>& headers);
+    const std::string& url, const std::map<std::string, std::string>& headers,
+    const std::string& ca_path = "");
 
 }  // namespace forge::mcp
 

@@ -59,14 +59,38 @@ std::string Clip(std::string text) {
 
 }  // namespace
 
-absl::Status ConfigDestructiveToolGate::Check(const CallerScope&,
-                                              const ToolDefinition& tool,
-                                              const TenantTools& tenant) {
-  if (tenant.allow_destructive) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      tool.name,
-      " is classified destructive and this tenant may not call destructive "
-      "tools"));
+void CallerScope::End() {
+  std::map<uint64_t, absl::AnyInvocable<void() &&>> hooks;
+  {
+    absl::MutexLock lock(&end_mutex_);
+    if (ended_) return;
+    ended_ = true;
+    hooks.swap(end_hooks_);
+  }
+  for (auto& [handle, hook] : hooks) std::move(hook)();
+}
+
+bool CallerScope::ended() const {
+  absl::MutexLock lock(&end_mutex_);
+  return ended_;
+}
+
+uint64_t CallerScope::AddEndHook(absl::AnyInvocable<void() &&> hook) {
+  {
+    absl::MutexLock lock(&end_mutex_);
+    if (!ended_) {
+      const uint64_t handle = next_hook_++;
+      end_hooks_.emplace(handle, std::move(hook));
+      return handle;
+    }
+  }
+  std::move(hook)();
+  return 0;
+}
+
+void CallerScope::RemoveEndHook(uint64_t handle) {
+  absl::MutexLock lock(&end_mutex_);
+  end_hooks_.erase(handle);
 }
 
 std::string ToolReply::Serialize() const {
@@ -80,8 +104,8 @@ std::string ToolReply::Serialize() const {
 }
 
 ToolBinding::ToolBinding(ToolRegistry& registry, audit::AuditLog* audit,
-                         DestructiveToolGate& gate)
-    : registry_(registry), audit_(audit), gate_(gate) {}
+                         ToolBindingHooks hooks)
+    : registry_(registry), audit_(audit), hooks_(hooks) {}
 
 ToolBinding::~ToolBinding() {
   absl::MutexLock lock(&mutex_);
@@ -104,10 +128,8 @@ ToolReply ToolBinding::Call(CallerScope& caller, absl::string_view request) {
     }
   } done{this};
   const absl::Time start = absl::Now();
-  std::string tool_name, access, arguments_sha256;
-  size_t argument_bytes = 0;
-  ToolReply reply = Dispatch(caller, request, &tool_name, &access,
-                             &arguments_sha256, &argument_bytes);
+  CallFacts facts;
+  ToolReply reply = Dispatch(caller, request, facts);
   const absl::Duration took = absl::Now() - start;
   size_t result_bytes = 0;
   if (reply.ok)
@@ -120,7 +142,17 @@ ToolReply ToolBinding::Call(CallerScope& caller, absl::string_view request) {
                                                " bytes; the limit is ",
                                                registry_.max_result_bytes()));
   }
-  if (audit_ == nullptr) return reply;
+  auto observe = [&] {
+    if (hooks_.observer == nullptr) return;
+    const bool known = !facts.server.empty();
+    hooks_.observer->ToolCallFinished(
+        known ? facts.server : "unknown", known ? facts.tool_name : "unknown",
+        reply.ok ? "ok" : reply.code, took - facts.approval_wait);
+  };
+  if (audit_ == nullptr) {
+    observe();
+    return reply;
+  }
   forge::exec::v1::AuditRecord record;
   record.set_type(audit::kToolCall);
   record.set_tenant(caller.tenant);
@@ -128,31 +160,37 @@ ToolReply ToolBinding::Call(CallerScope& caller, absl::string_view request) {
   record.set_execution_id(caller.execution_id);
   record.set_session_id(caller.session_id);
   auto& details = *record.mutable_details();
-  details["tool"] = tool_name;
-  details["access"] = access;
-  details["arguments_sha256"] = arguments_sha256;
-  details["arguments_bytes"] = absl::StrCat(argument_bytes);
+  details["tool"] = facts.tool_name;
+  details["access"] = facts.access;
+  details["arguments_sha256"] = facts.arguments_sha256;
+  details["arguments_bytes"] = absl::StrCat(facts.argument_bytes);
   details["result_bytes"] = absl::StrCat(result_bytes);
   details["duration_us"] = absl::StrCat(absl::ToInt64Microseconds(took));
   details["outcome"] = reply.ok ? "ok" : reply.code;
   details["call"] = absl::StrCat(caller.used.load());
   if (!reply.ok) details["message"] = Clip(reply.message);
+  if (!facts.approval_id.empty()) {
+    details["approval_id"] = facts.approval_id;
+    details["approval_wait_us"] =
+        absl::StrCat(absl::ToInt64Microseconds(facts.approval_wait));
+  }
   // The program learns the result only once the call is on the record.
   absl::StatusOr<forge::exec::v1::AuditRecord> committed =
       audit_->AppendAndWait(std::move(record));
   if (!committed.ok()) {
-    return Error("AUDIT_UNAVAILABLE",
-                 absl::StrCat("the call could not be recorded: ",
-                              committed.status().message()));
+    reply = Error("AUDIT_UNAVAILABLE",
+                  absl::StrCat("the call could not be recorded: ",
+                               committed.status().message()));
+    observe();
+    return reply;
   }
+  observe();
   if (caller.on_record) caller.on_record(*committed);
   return reply;
 }
 
 ToolReply ToolBinding::Dispatch(CallerScope& caller, absl::string_view request,
-                                std::string* tool_name, std::string* access,
-                                std::string* arguments_sha256,
-                                size_t* argument_bytes) {
+                                CallFacts& facts) {
   json message = json::parse(request.begin(), request.end(), nullptr,
                              /*allow_exceptions=*/false);
   if (!message.is_object() || !message.contains("tool") ||
@@ -161,13 +199,13 @@ ToolReply ToolBinding::Dispatch(CallerScope& caller, absl::string_view request,
                  "a request is one JSON object {\"tool\": \"<server>.<tool>\", "
                  "\"arguments\": {...}} per line");
   }
-  *tool_name = message["tool"].get<std::string>();
+  facts.tool_name = message["tool"].get<std::string>();
   json arguments = message.value("arguments", json::object());
   if (arguments.is_null()) arguments = json::object();
   const std::string canonical =
       arguments.dump(-1, ' ', false, json::error_handler_t::replace);
-  *arguments_sha256 = Sha256Hex(canonical);
-  *argument_bytes = canonical.size();
+  facts.arguments_sha256 = Sha256Hex(canonical);
+  facts.argument_bytes = canonical.size();
 
   const uint32_t number = caller.used.fetch_add(1) + 1;
   if (number > caller.budget) {
@@ -176,25 +214,20 @@ ToolReply ToolBinding::Dispatch(CallerScope& caller, absl::string_view request,
         absl::StrCat("this execution may make ", caller.budget, " tool calls"));
   }
   std::shared_ptr<const ToolCatalog> catalog = registry_.catalog();
-  const ToolDefinition* tool = catalog->Find(*tool_name);
+  const ToolDefinition* tool = catalog->Find(facts.tool_name);
   if (tool == nullptr) {
-    return Error("UNKNOWN_TOOL", absl::StrCat("no tool named \"", *tool_name,
-                                              "\" (see /tools/index.json)"));
+    return Error("UNKNOWN_TOOL",
+                 absl::StrCat("no tool named \"", facts.tool_name,
+                              "\" (see /tools/index.json)"));
   }
-  *access = AccessName(tool->access);
+  facts.server = tool->server;
+  facts.access = AccessName(tool->access);
   const TenantTools* tenant = registry_.tenant(caller.tenant);
   if (tenant == nullptr || !tenant->Allows(*tool) ||
       !caller.exposed.count(tool->name)) {
     return Error(
         "NOT_ALLOWED",
         absl::StrCat(tool->name, " is not among the tools of this execution"));
-  }
-  if (tool->access != forge::exec::v1::TOOL_ACCESS_READ &&
-      tool->access != forge::exec::v1::TOOL_ACCESS_WRITE) {
-    if (absl::Status allowed = gate_.Check(caller, *tool, *tenant);
-        !allowed.ok()) {
-      return Error("DESTRUCTIVE_REFUSED", std::string(allowed.message()));
-    }
   }
   if (canonical.size() > registry_.max_argument_bytes()) {
     return Error(
@@ -209,6 +242,11 @@ ToolReply ToolBinding::Dispatch(CallerScope& caller, absl::string_view request,
       !valid.ok()) {
     return Error("SCHEMA_VIOLATION",
                  absl::StrCat(tool->name, " arguments ", valid.message()));
+  }
+  // Only a well-formed call reaches a person.
+  if (std::optional<ToolReply> refused =
+          CheckDestructive(caller, *tool, *tenant, arguments, facts)) {
+    return *std::move(refused);
   }
   McpServerPool* pool = registry_.pool(tool->server);
   const absl::Duration timeout = registry_.CallTimeout(tool->server);
@@ -232,6 +270,50 @@ ToolReply ToolBinding::Dispatch(CallerScope& caller, absl::string_view request,
   reply.ok = true;
   reply.result = Shape(*result);
   return reply;
+}
+
+std::optional<ToolReply> ToolBinding::CheckDestructive(
+    CallerScope& caller, const ToolDefinition& tool, const TenantTools& tenant,
+    const json& arguments, CallFacts& facts) {
+  if (tool.access == forge::exec::v1::TOOL_ACCESS_READ ||
+      tool.access == forge::exec::v1::TOOL_ACCESS_WRITE)
+    return std::nullopt;
+  switch (tenant.destructive) {
+    case forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_ALLOW:
+      return std::nullopt;
+    case forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_REQUIRE_APPROVAL:
+      break;
+    default:
+      return Error("DESTRUCTIVE_REFUSED",
+                   absl::StrCat(tool.name,
+                                " is classified destructive and this tenant "
+                                "may not call destructive tools"));
+  }
+  if (hooks_.approver == nullptr) {
+    return Error("DESTRUCTIVE_REFUSED",
+                 absl::StrCat(tool.name,
+                              " is classified destructive and needs a "
+                              "person's approval, which this server cannot "
+                              "ask for"));
+  }
+  ApprovalAnswer answer = hooks_.approver->Ask(
+      ApprovalAsk{caller, tool, arguments, facts.arguments_sha256});
+  facts.approval_id = answer.approval_id;
+  facts.approval_wait = answer.waited;
+  using Decision = ApprovalAnswer::Decision;
+  switch (answer.decision) {
+    case Decision::kApproved:
+      return std::nullopt;
+    case Decision::kDenied:
+      return Error("APPROVAL_DENIED", std::move(answer.message));
+    case Decision::kExpired:
+      return Error("APPROVAL_EXPIRED", std::move(answer.message));
+    case Decision::kPending:
+      return Error("APPROVAL_PENDING", std::move(answer.message));
+    case Decision::kUnavailable:
+      break;
+  }
+  return Error("AUDIT_UNAVAILABLE", std::move(answer.message));
 }
 
 }  // namespace forge::mcp

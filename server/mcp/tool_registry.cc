@@ -82,8 +82,8 @@ SessionFactory FactoryFor(const forge::exec::v1::McpServerConfig& server) {
   if (!server.url().empty()) {
     std::map<std::string, std::string> headers(server.headers().begin(),
                                                server.headers().end());
-    return [url = server.url(), headers] {
-      return StartHttpSession(url, headers);
+    return [url = server.url(), headers, ca = server.ca_path()] {
+      return StartHttpSession(url, headers, ca);
     };
   }
   StdioCommand command;
@@ -150,7 +150,14 @@ ToolRegistry::ToolRegistry(const McpConfig& config,
   for (const auto& tenant : config_.tenants()) {
     TenantTools tools;
     tools.allow.assign(tenant.allow().begin(), tenant.allow().end());
-    tools.allow_destructive = tenant.allow_destructive();
+    tools.destructive = tenant.destructive();
+    if (tools.destructive ==
+        forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_UNSPECIFIED) {
+      tools.destructive =
+          tenant.allow_destructive()
+              ? forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_ALLOW
+              : forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_REQUIRE_APPROVAL;
+    }
     tools.max_calls_per_execution = tenant.max_calls_per_execution();
     tenants_[tenant.tenant()] = std::move(tools);
   }

@@ -54,7 +54,9 @@ struct ToolCatalog {
 struct TenantTools {
   std::vector<std::string>
       allow;  // "<server>", "<server>.*", "<server>.<tool>"
-  bool allow_destructive = false;
+  // Never UNSPECIFIED: the config's default resolved.
+  forge::exec::v1::DestructiveToolPolicy destructive =
+      forge::exec::v1::DESTRUCTIVE_TOOL_POLICY_REQUIRE_APPROVAL;
   uint32_t max_calls_per_execution = 0;
   bool Allows(const ToolDefinition& tool) const;
 };

@@ -8,11 +8,12 @@ namespace forge::mcp {
 
 absl::StatusOr<std::unique_ptr<ToolService>> ToolService::Create(
     const McpConfig& config, audit::AuditLog* audit,
-    std::shared_ptr<spdlog::logger> log, int64_t sandbox_uid) {
+    std::shared_ptr<spdlog::logger> log, int64_t sandbox_uid,
+    ToolBindingHooks hooks) {
   FORGE_ASSIGN_OR_RETURN(std::unique_ptr<ToolRegistry> registry,
                          ToolRegistry::Create(config, std::move(log)));
   return std::unique_ptr<ToolService>(
-      new ToolService(std::move(registry), audit, sandbox_uid));
+      new ToolService(std::move(registry), audit, sandbox_uid, hooks));
 }
 
 forge::exec::v1::ListToolsResponse ToolService::ListTools(

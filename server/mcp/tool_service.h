@@ -36,13 +36,14 @@ struct ToolCaller {
 
 class ToolService {
  public:
-  // Starts the registry (see ToolRegistry::Create). `audit` must outlive
-  // the service.
+  // Starts the registry (see ToolRegistry::Create). `audit` and the hooks
+  // (approvals of destructive calls, metrics) must outlive the service.
   // Only host uid `sandbox_uid` (the sandbox's mapped uid) may connect to
   // an execution's socket; -1 lets any process (tests).
   static absl::StatusOr<std::unique_ptr<ToolService>> Create(
       const McpConfig& config, audit::AuditLog* audit,
-      std::shared_ptr<spdlog::logger> log, int64_t sandbox_uid = -1);
+      std::shared_ptr<spdlog::logger> log, int64_t sandbox_uid = -1,
+      ToolBindingHooks hooks = {});
 
   forge::exec::v1::ListToolsResponse ListTools(absl::string_view tenant,
                                                absl::string_view query);
@@ -67,13 +68,12 @@ class ToolService {
 
  private:
   ToolService(std::unique_ptr<ToolRegistry> registry, audit::AuditLog* audit,
-              int64_t sandbox_uid)
+              int64_t sandbox_uid, ToolBindingHooks hooks)
       : registry_(std::move(registry)),
-        binding_(*registry_, audit, gate_),
+        binding_(*registry_, audit, hooks),
         peer_uid_(sandbox_uid) {}
 
   std::unique_ptr<ToolRegistry> registry_;
-  ConfigDestructiveToolGate gate_;
   ToolBinding binding_;
   const int64_t peer_uid_;
 };

@@ -151,6 +151,8 @@ ToolSession::~ToolSession() { Stop(); }
 void ToolSession::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  // A call waiting for a person's approval stops waiting.
+  shared_->caller->End();
   {
     absl::MutexLock lock(&shared_->mutex);
     shared_->stopping = true;

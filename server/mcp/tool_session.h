@@ -10,7 +10,8 @@
 // several calls in turn. Each connection is served on its own thread (at
 // most kMaxConnections at once; more wait in the listen backlog).
 //
-// Thread-safe. Stop() (or the destructor) closes the socket and removes the
+// Thread-safe. Stop() (or the destructor) ends the caller's scope (a call
+// waiting for an approval stops waiting), closes the socket and removes the
 // directory without waiting for calls in flight: they finish on their own
 // threads (bounded by the call timeout) and their replies are discarded.
 #ifndef FORGE_SERVER_MCP_TOOL_SESSION_H_

@@ -2,10 +2,18 @@
 // TypeScript on Deno, JavaScript on Node) discover tools in /tools, import
 // and call them over their execution's socket; every refusal and failure is
 // a typed error inside the program and a tool_call record in the audit
-// trail. The MCP servers are @modelcontextprotocol/server-everything and
-// server-filesystem (installed by scripts/install-deps) and the fake server
-// in tests/mcp/fake_mcp_server.py (hanging, crashing, destructive tools).
+// trail. The MCP servers are @modelcontextprotocol/server-everything (over
+// stdio, and over streamable HTTP as "remote") and server-filesystem
+// (installed by scripts/install-deps) and the fake server in
+// tests/mcp/fake_mcp_server.py (hanging, crashing, destructive tools).
+// Destructive tools waiting for a person are in mcp_approval_test.cc.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -30,6 +38,59 @@ std::string McpServersDir() {
   return SourceDir() + "/.deps/mcp-servers/node_modules/@modelcontextprotocol";
 }
 
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t len = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool Listening(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address),
+                            sizeof(address)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// server-everything in its streamable HTTP mode on a free port; -1 if it
+// did not start listening.
+pid_t StartHttpEverything(int* port) {
+  *port = FreePort();
+  const std::string script =
+      McpServersDir() + "/server-everything/dist/index.js";
+  const std::string port_env = absl::StrCat("PORT=", *port);
+  const char* argv[] = {"/usr/bin/node", script.c_str(), "streamableHttp",
+                        nullptr};
+  const char* envp[] = {"PATH=/usr/bin:/bin", port_env.c_str(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int error =
+      ::posix_spawn(&pid, argv[0], &actions, nullptr, const_cast<char**>(argv),
+                    const_cast<char**>(envp));
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return -1;
+  for (int i = 0; i < 200 && !Listening(*port); ++i) ::usleep(50000);
+  if (!Listening(*port)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  return pid;
+}
+
 class McpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -37,6 +98,9 @@ class McpTest : public ::testing::Test {
     if (!std::filesystem::exists(McpServersDir() +
                                  "/server-everything/dist/index.js"))
       return;
+    int http_port = 0;
+    http_pid_ = StartHttpEverything(&http_port);
+    if (http_pid_ < 0) return;
     char dir[] = "/tmp/forge-mcp-it-XXXXXX";
     if (::mkdtemp(dir) == nullptr) return;
     dir_ = new std::string(dir);
@@ -61,9 +125,11 @@ class McpTest : public ::testing::Test {
         "/tests/mcp/fake_mcp_server.py\" default_access: TOOL_ACCESS_READ\n",
         "    tools { name: \"delete_all\" access: TOOL_ACCESS_DESTRUCTIVE } "
         "}\n",
+        "  servers { name: \"remote\" url: \"http://127.0.0.1:", http_port,
+        "/mcp\" default_access: TOOL_ACCESS_READ }\n",
         "  tenants { tenant: \"default\" allow: \"everything\" allow: "
-        "\"filesystem\" "
-        "allow: \"fake\" }\n",
+        "\"filesystem\" allow: \"fake\" allow: \"remote\" "
+        "destructive: DESTRUCTIVE_TOOL_POLICY_REFUSE }\n",
         "}\n");
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
         ServerProcess::Start(config);
@@ -77,6 +143,11 @@ class McpTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
+    if (http_pid_ > 0) {
+      ::kill(http_pid_, SIGKILL);
+      ::waitpid(http_pid_, nullptr, 0);
+      http_pid_ = -1;
+    }
     if (dir_ != nullptr) std::filesystem::remove_all(*dir_);
     delete dir_;
     dir_ = nullptr;
@@ -115,11 +186,13 @@ class McpTest : public ::testing::Test {
 
   static std::string* dir_;
   static ServerProcess* server_;
+  static pid_t http_pid_;
   std::unique_ptr<forge::exec::v1::ExecutionService::Stub> stub_;
 };
 
 std::string* McpTest::dir_ = nullptr;
 ServerProcess* McpTest::server_ = nullptr;
+pid_t McpTest::http_pid_ = -1;
 
 std::string Details(const AuditRecord& record) {
   std::string out;
@@ -142,8 +215,10 @@ TEST_F(McpTest, ListToolsIsCompactAndDescribeToolIsComplete) {
   grpc::ClientContext filtered_context;
   request.set_query("SUM");
   ASSERT_TRUE(stub_->ListTools(&filtered_context, request, &response).ok());
-  ASSERT_EQ(response.tools_size(), 1);
+  // The same server over stdio and over streamable HTTP.
+  ASSERT_EQ(response.tools_size(), 2);
   EXPECT_EQ(response.tools(0).name(), "everything.get-sum");
+  EXPECT_EQ(response.tools(1).name(), "remote.get-sum");
 
   grpc::ClientContext describe_context;
   forge::exec::v1::DescribeToolRequest describe;
@@ -205,6 +280,39 @@ print(echo.__doc__.splitlines()[0])
   EXPECT_EQ(calls[0].details().at("arguments_sha256").size(), 64u);
   EXPECT_NE(calls[0].details().at("result_bytes"), "0");
   EXPECT_TRUE(calls[0].details().count("duration_us"));
+}
+
+TEST_F(McpTest, PythonCallsAStreamableHttpServer) {
+  CollectedEvents run = Run("python", R"py(
+from remote.echo import echo
+from remote.get_sum import get_sum
+from forge_tools import call, ToolError
+print(echo("over http"))
+print(get_sum(20, 22))
+try:
+    get_sum(1)
+except TypeError:
+    print("needs b")
+try:
+    call("remote.get-sum", {"a": "x", "b": 1})
+except ToolError as e:
+    print("caught", e.code)
+)py",
+                            {"remote.echo", "remote.get-sum"});
+  ASSERT_TRUE(run.has_finished) << run.status.error_message();
+  EXPECT_EQ(run.finished.outcome(), forge::exec::v1::OUTCOME_EXITED)
+      << run.stderr_data;
+  EXPECT_THAT(run.stdout_data, HasSubstr("Echo: over http\n"))
+      << run.stderr_data;
+  EXPECT_THAT(run.stdout_data, HasSubstr("42"));
+  EXPECT_THAT(run.stdout_data, HasSubstr("caught SCHEMA_VIOLATION\n"));
+  std::vector<AuditRecord> calls = ToolCalls(run);
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].details().at("tool"), "remote.echo");
+  EXPECT_EQ(calls[0].details().at("outcome"), "ok");
+  EXPECT_EQ(calls[1].details().at("tool"), "remote.get-sum");
+  EXPECT_EQ(calls[1].details().at("outcome"), "ok");
+  EXPECT_EQ(calls[2].details().at("outcome"), "SCHEMA_VIOLATION");
 }
 
 TEST_F(McpTest, TypeScriptAndJavaScriptCallToolsAndCatchTypedErrors) {

@@ -6,7 +6,9 @@ result), hang (never answers), crash (the process exits mid-call),
 delete_all (for destructive-tool tests), and with --generated N, N more
 tools gen_0000... with small schemas (for context-cost measurements).
 --only-generated lists the generated tools alone. --exit-at-start makes the
-process exit before answering initialize.
+process exit before answering initialize. With --http PORT it serves
+streamable HTTP (JSON answers) on 127.0.0.1:PORT instead of stdio, over TLS
+with --tls CERT KEY; it prints "listening" once it accepts connections.
 """
 import json
 import os
@@ -86,33 +88,77 @@ def call(name, args):
     return None
 
 
+def handle(msg):
+    """The response to one JSON-RPC message, or None for a notification."""
+    method, mid = msg.get("method"), msg.get("id")
+    if mid is None:
+        return None
+    if method == "initialize":
+        return {"jsonrpc": "2.0", "id": mid, "result": {
+            "protocolVersion": msg["params"].get("protocolVersion", "2025-06-18"),
+            "capabilities": {"tools": {}}, "serverInfo": {"name": "fake", "version": "1"}}}
+    if method == "tools/list":
+        # Two pages, so clients must follow nextCursor.
+        half = len(TOOLS) // 2
+        if msg.get("params", {}).get("cursor") == "page2":
+            return {"jsonrpc": "2.0", "id": mid, "result": {"tools": TOOLS[half:]}}
+        return {"jsonrpc": "2.0", "id": mid, "result": {"tools": TOOLS[:half], "nextCursor": "page2"}}
+    if method == "tools/call":
+        params = msg.get("params", {})
+        result = call(params.get("name"), params.get("arguments") or {})
+        if result is None:
+            return {"jsonrpc": "2.0", "id": mid, "error": {"code": -32602, "message": "unknown tool"}}
+        return {"jsonrpc": "2.0", "id": mid, "result": result}
+    if method == "ping":
+        return {"jsonrpc": "2.0", "id": mid, "result": {}}
+    return {"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "method not found"}}
+
+
+def serve_http(port, tls):
+    import http.server
+    import ssl
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            answer = handle(json.loads(body))
+            if answer is None:
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls[0], tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    print("listening", flush=True)
+    server.serve_forever()
+
+
+if "--http" in sys.argv:
+    tls = None
+    if "--tls" in sys.argv:
+        at = sys.argv.index("--tls")
+        tls = (sys.argv[at + 1], sys.argv[at + 2])
+    serve_http(int(sys.argv[sys.argv.index("--http") + 1]), tls)
+    sys.exit(0)
+
 for line in sys.stdin:
     try:
         msg = json.loads(line)
     except ValueError:
         continue
-    method, mid = msg.get("method"), msg.get("id")
-    if mid is None:
-        continue  # notification
-    if method == "initialize":
-        send({"jsonrpc": "2.0", "id": mid, "result": {
-            "protocolVersion": msg["params"].get("protocolVersion", "2025-06-18"),
-            "capabilities": {"tools": {}}, "serverInfo": {"name": "fake", "version": "1"}}})
-    elif method == "tools/list":
-        # Two pages, so clients must follow nextCursor.
-        half = len(TOOLS) // 2
-        if msg.get("params", {}).get("cursor") == "page2":
-            send({"jsonrpc": "2.0", "id": mid, "result": {"tools": TOOLS[half:]}})
-        else:
-            send({"jsonrpc": "2.0", "id": mid, "result": {"tools": TOOLS[:half], "nextCursor": "page2"}})
-    elif method == "tools/call":
-        params = msg.get("params", {})
-        result = call(params.get("name"), params.get("arguments") or {})
-        if result is None:
-            send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32602, "message": "unknown tool"}})
-        else:
-            send({"jsonrpc": "2.0", "id": mid, "result": result})
-    elif method == "ping":
-        send({"jsonrpc": "2.0", "id": mid, "result": {}})
-    else:
-        send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "method not found"}})
+    answer = handle(msg)
+    if answer is not None:
+        send(answer)

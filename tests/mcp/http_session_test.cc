@@ -124,10 +124,13 @@ TEST_F(HttpSessionTest, AnUnreachableEndpointIsUnavailable) {
   EXPECT_TRUE(absl::IsUnavailable(result.status())) << result.status();
 }
 
-TEST(HttpUrlTest, OnlyHttpUrlsAreAccepted) {
+TEST(HttpUrlTest, OnlyHttpAndHttpsUrlsAreAccepted) {
   EXPECT_TRUE(absl::IsInvalidArgument(
-      StartHttpSession("https://example.com/mcp", {}).status()));
+      StartHttpSession("ftp://example.com/mcp", {}).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(StartHttpSession("https:///mcp", {}).status()));
   EXPECT_TRUE(StartHttpSession("http://127.0.0.1:1/mcp", {}).ok());
+  EXPECT_TRUE(StartHttpSession("https://example.com/mcp", {}).ok());
 }
 
 }  // namespace

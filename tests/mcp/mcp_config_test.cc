@@ -39,8 +39,9 @@ TEST(McpConfigTest, RefusesBadServersNamingTheField) {
       HasSubstr("exactly one of command and url"));
   EXPECT_THAT(Check("servers { name: 'a' command: 'node' }").message(),
               HasSubstr("absolute path"));
-  EXPECT_THAT(Check("servers { name: 'a' url: 'https://h/mcp' }").message(),
-              HasSubstr("only http://"));
+  EXPECT_THAT(Check("servers { name: 'a' url: 'ftp://h/mcp' }").message(),
+              HasSubstr("only http:// and https://"));
+  EXPECT_TRUE(Check("servers { name: 'a' url: 'https://h/mcp' }").ok());
 }
 
 TEST(McpConfigTest, RefusesAllowEntriesForUnknownServersAndDuplicateTenants) {

@@ -3,6 +3,9 @@
 // tests/integration/mcp_test.cc).
 #include "server/mcp/tool_binding.h"
 
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mcp_test_util.h"
@@ -12,6 +15,46 @@ namespace {
 
 using ::nlohmann::json;
 using ::testing::HasSubstr;
+using Decision = ApprovalAnswer::Decision;
+
+// A person who answers every approval with `decision`, and remembers what
+// was asked.
+class ScriptedApprover : public ToolApprover {
+ public:
+  ApprovalAnswer Ask(const ApprovalAsk& ask) override {
+    ++asks;
+    asked_tool = ask.tool.name;
+    asked_arguments = ask.arguments;
+    asked_sha256 = ask.arguments_sha256;
+    if (decision == Decision::kPending) {
+      // Nobody answers: the wait ends with the execution.
+      absl::Notification ended;
+      const uint64_t hook = ask.caller.AddEndHook([&ended] { ended.Notify(); });
+      waiting.Notify();
+      ended.WaitForNotification();
+      ask.caller.RemoveEndHook(hook);
+    }
+    return ApprovalAnswer{decision, "ap_test", "answer of the test",
+                          absl::ZeroDuration()};
+  }
+  Decision decision = Decision::kApproved;
+  int asks = 0;
+  std::string asked_tool, asked_sha256;
+  json asked_arguments;
+  absl::Notification waiting;
+};
+
+// Remembers every call it is told of.
+class RecordingObserver : public ToolCallObserver {
+ public:
+  void ToolCallFinished(const std::string& server, const std::string& tool,
+                        const std::string& outcome, absl::Duration) override {
+    absl::MutexLock lock(&mutex);
+    calls.push_back(server + " " + tool + " " + outcome);
+  }
+  absl::Mutex mutex;
+  std::vector<std::string> calls;
+};
 
 class ToolBindingTest : public ::testing::Test {
  protected:
@@ -21,7 +64,8 @@ class ToolBindingTest : public ::testing::Test {
     auto registry = ToolRegistry::Create(config, testing::NullLogger());
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
-    binding_ = std::make_unique<ToolBinding>(*registry_, nullptr, gate_);
+    binding_ = std::make_unique<ToolBinding>(
+        *registry_, nullptr, ToolBindingHooks{&approver_, &observer_});
     caller_ = std::make_unique<CallerScope>();
     caller_->execution_id = "ex_test";
     caller_->budget = 5;
@@ -34,7 +78,8 @@ class ToolBindingTest : public ::testing::Test {
         *caller_, json{{"tool", tool}, {"arguments", arguments}}.dump());
   }
 
-  ConfigDestructiveToolGate gate_;
+  ScriptedApprover approver_;
+  RecordingObserver observer_;
   std::unique_ptr<ToolRegistry> registry_;
   std::unique_ptr<ToolBinding> binding_;
   std::unique_ptr<CallerScope> caller_;
@@ -82,22 +127,114 @@ TEST_F(ToolBindingTest, SchemaViolationsNeverReachTheServer) {
       "SCHEMA_VIOLATION");
 }
 
-TEST_F(ToolBindingTest, DestructiveToolsAreRefusedUnlessTheTenantAllowsThem) {
-  ToolReply refused = Call("fake.delete_all", json::object());
-  EXPECT_EQ(refused.code, "DESTRUCTIVE_REFUSED");
+TEST_F(ToolBindingTest, DestructiveToolsWaitForAPersonByDefault) {
+  ToolReply approved = Call("fake.delete_all", json::object());
+  EXPECT_TRUE(approved.ok) << approved.message;
+  EXPECT_EQ(approver_.asks, 1);
+  EXPECT_EQ(approver_.asked_tool, "fake.delete_all");
+  EXPECT_EQ(approver_.asked_arguments, json::object());
+  EXPECT_EQ(approver_.asked_sha256.size(), 64u);
+  // Read tools never ask.
+  EXPECT_TRUE(Call("fake.echo", {{"text", "x"}}).ok);
+  EXPECT_EQ(approver_.asks, 1);
+
+  approver_.decision = Decision::kDenied;
+  ToolReply denied = Call("fake.delete_all", json::object());
+  EXPECT_EQ(denied.code, "APPROVAL_DENIED");
+  EXPECT_EQ(denied.message, "answer of the test");
+  approver_.decision = Decision::kExpired;
+  EXPECT_EQ(Call("fake.delete_all", json::object()).code, "APPROVAL_EXPIRED");
+  approver_.decision = Decision::kUnavailable;
+  EXPECT_EQ(Call("fake.delete_all", json::object()).code, "AUDIT_UNAVAILABLE");
+}
+
+TEST_F(ToolBindingTest, AWaitForApprovalEndsWithTheExecution) {
+  approver_.decision = Decision::kPending;
+  ToolReply reply;
+  std::thread call([&] { reply = Call("fake.delete_all", json::object()); });
+  approver_.waiting.WaitForNotification();
+  caller_->End();
+  call.join();
+  EXPECT_EQ(reply.code, "APPROVAL_PENDING");
+  EXPECT_TRUE(caller_->ended());
+}
+
+TEST_F(ToolBindingTest, OnlyWellFormedDestructiveCallsReachAPerson) {
+  ToolReply bad =
+      binding_->Call(*caller_, R"({"tool":"fake.delete_all","arguments":[1]})");
+  EXPECT_EQ(bad.code, "SCHEMA_VIOLATION");
+  EXPECT_EQ(approver_.asks, 0);
+}
+
+TEST_F(ToolBindingTest, TenantPolicyRefusesOrAllowsWithoutAsking) {
   Open(
       testing::FakeConfig("tenants { tenant: 'ops' allow: 'fake' "
-                          "allow_destructive: true }"));
+                          "destructive: DESTRUCTIVE_TOOL_POLICY_REFUSE }"));
+  caller_->tenant = "ops";
+  ToolReply refused = Call("fake.delete_all", json::object());
+  EXPECT_EQ(refused.code, "DESTRUCTIVE_REFUSED");
+  EXPECT_THAT(refused.message, HasSubstr("may not call destructive tools"));
+  Open(testing::FakeConfig(
+      "tenants { tenant: 'ops' allow: 'fake' allow_destructive: true }"));
   caller_->tenant = "ops";
   ToolReply allowed = Call("fake.delete_all", json::object());
   EXPECT_TRUE(allowed.ok) << allowed.message;
+  EXPECT_EQ(approver_.asks, 0);
+}
+
+TEST_F(ToolBindingTest, WithoutAnApproverApprovalIsARefusal) {
+  ToolBinding bare(*registry_, nullptr);
+  ToolReply refused = bare.Call(
+      *caller_,
+      json{{"tool", "fake.delete_all"}, {"arguments", json::object()}}.dump());
+  EXPECT_EQ(refused.code, "DESTRUCTIVE_REFUSED");
+  EXPECT_THAT(refused.message, HasSubstr("approval"));
+}
+
+TEST_F(ToolBindingTest, ContradictoryDestructivePoliciesAreAConfigError) {
+  auto registry = ToolRegistry::Create(
+      testing::FakeConfig("tenants { tenant: 'ops' allow: 'fake' "
+                          "allow_destructive: true "
+                          "destructive: DESTRUCTIVE_TOOL_POLICY_REFUSE }"),
+      testing::NullLogger());
+  EXPECT_TRUE(absl::IsInvalidArgument(registry.status())) << registry.status();
+}
+
+TEST_F(ToolBindingTest, TheObserverSeesEveryCallWithBoundedLabels) {
+  Call("fake.echo", {{"text", "x"}});
+  Call("fake.add", {{"a", 1}});
+  Call("made.up_name_1", json::object());
+  Call("made.up_name_2", json::object());
+  absl::MutexLock lock(&observer_.mutex);
+  EXPECT_THAT(observer_.calls,
+              ::testing::ElementsAre("fake fake.echo ok",
+                                     "fake fake.add SCHEMA_VIOLATION",
+                                     "unknown unknown UNKNOWN_TOOL",
+                                     "unknown unknown UNKNOWN_TOOL"));
+}
+
+TEST(CallerScopeTest, EndRunsHooksOnceAndLateHooksAtOnce) {
+  CallerScope scope;
+  int ran = 0, withdrawn = 0;
+  scope.AddEndHook([&ran] { ++ran; });
+  const uint64_t handle = scope.AddEndHook([&withdrawn] { ++withdrawn; });
+  scope.RemoveEndHook(handle);
+  EXPECT_FALSE(scope.ended());
+  scope.End();
+  scope.End();
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(withdrawn, 0);
+  scope.AddEndHook([&ran] { ++ran; });
+  EXPECT_EQ(ran, 2);
 }
 
 TEST_F(ToolBindingTest, UnlistedToolsDefaultToDestructive) {
   McpConfig config = testing::FakeConfig();
   config.mutable_servers(0)->clear_default_access();
   Open(config);
-  EXPECT_EQ(Call("fake.echo", {{"text", "x"}}).code, "DESTRUCTIVE_REFUSED");
+  approver_.decision = Decision::kDenied;
+  EXPECT_EQ(Call("fake.echo", {{"text", "x"}}).code, "APPROVAL_DENIED");
+  EXPECT_EQ(approver_.asked_tool, "fake.echo");
 }
 
 TEST_F(ToolBindingTest, TheBudgetCountsEveryCall) {

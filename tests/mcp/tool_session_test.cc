@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mcp_test_util.h"
@@ -45,6 +47,23 @@ std::string Roundtrip(const std::string& socket_path,
   return reply;
 }
 
+// An approval nobody decides: Ask returns only when the execution ends.
+class NobodyAnswers : public ToolApprover {
+ public:
+  ApprovalAnswer Ask(const ApprovalAsk& ask) override {
+    absl::Notification ended;
+    const uint64_t hook = ask.caller.AddEndHook([&ended] { ended.Notify(); });
+    asked.Notify();
+    ended.WaitForNotification();
+    ask.caller.RemoveEndHook(hook);
+    returned.Notify();
+    return ApprovalAnswer{ApprovalAnswer::Decision::kPending, "ap_1", "ended",
+                          absl::ZeroDuration()};
+  }
+  absl::Notification asked;
+  absl::Notification returned;
+};
+
 class ToolSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,7 +74,8 @@ class ToolSessionTest : public ::testing::Test {
         ToolRegistry::Create(testing::FakeConfig(), testing::NullLogger());
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
-    binding_ = std::make_unique<ToolBinding>(*registry_, nullptr, gate_);
+    binding_ = std::make_unique<ToolBinding>(*registry_, nullptr,
+                                             ToolBindingHooks{&approver_});
   }
   void TearDown() override { std::filesystem::remove_all(base_); }
 
@@ -76,7 +96,7 @@ class ToolSessionTest : public ::testing::Test {
   }
 
   std::string base_;
-  ConfigDestructiveToolGate gate_;
+  NobodyAnswers approver_;
   std::unique_ptr<ToolRegistry> registry_;
   std::unique_ptr<ToolBinding> binding_;
 };
@@ -171,6 +191,24 @@ TEST_F(ToolSessionTest, OnlyTheSandboxUidMayConnect) {
   EXPECT_EQ(Roundtrip(mine->host_dir() + "/call.sock",
                       R"({"tool":"fake.echo","arguments":{"text":"x"}})"),
             "{\"ok\":true,\"result\":\"x\"}\n");
+}
+
+TEST_F(ToolSessionTest, StopEndsACallWaitingForApproval) {
+  std::unique_ptr<ToolSession> session = Start({"fake.delete_all"});
+  ASSERT_NE(session, nullptr);
+  std::string reply = "unset";
+  std::thread program([&] {
+    reply = Roundtrip(session->host_dir() + "/call.sock",
+                      R"({"tool":"fake.delete_all","arguments":{}})");
+  });
+  approver_.asked.WaitForNotification();
+  session->Stop();
+  program.join();
+  // The program is gone with its execution: its connection is closed
+  // unanswered, and the waiting call ended instead of holding its thread.
+  EXPECT_EQ(reply, "");
+  EXPECT_TRUE(
+      approver_.returned.WaitForNotificationWithTimeout(absl::Seconds(30)));
 }
 
 }  // namespace
