@@ -42,7 +42,7 @@ struct ApprovalRequest {
   forge::exec::v1::RiskAssessment assessment;
   // Set (tool non-empty) when a person approves one destructive tool call
   // of a running execution rather than running its code.
-  forge::exec::v1::ToolCallApproval tool_call;
+  forge::exec::v1::ToolCallApproval tool_call = {};
 };
 
 class ApprovalRegistry {
