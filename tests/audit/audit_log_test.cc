@@ -23,20 +23,9 @@ namespace {
 using testing::FaultyStorage;
 using testing::LogFiles;
 using testing::ReadFile;
+using testing::Step;
 using testing::TempDir;
 using testing::WriteFile;
-
-AuditRecord Step(const std::string& type, const std::string& execution,
-                 const std::string& tenant = "acme") {
-  AuditRecord r;
-  r.set_type(type);
-  r.set_tenant(tenant);
-  r.set_principal("agent");
-  r.set_execution_id(execution);
-  r.set_session_id("session-1");
-  (*r.mutable_details())[kCodeSha256] = std::string(64, 'c');
-  return r;
-}
 
 // Every record of the log, in order, from its files.
 std::vector<AuditRecord> ReadAll(const std::string& dir) {

@@ -1,5 +1,6 @@
-// Helpers shared by the audit tests: temporary directories, whole-file I/O,
-// and FaultyStorage, a LogStorage that fails or stalls on command.
+// Helpers shared by the audit tests: execution step records, temporary
+// directories, whole-file I/O, and FaultyStorage, a LogStorage that fails or
+// stalls on command.
 #ifndef FORGE_TESTS_AUDIT_AUDIT_TEST_UTIL_H_
 #define FORGE_TESTS_AUDIT_AUDIT_TEST_UTIL_H_
 
@@ -16,10 +17,27 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "forge/exec/v1/execution.pb.h"
 #include "server/audit/log_file.h"
 #include "server/audit/log_storage.h"
+#include "server/audit/record_types.h"
 
 namespace forge::audit::testing {
+
+// A record of one step of `execution`, as the server makes it; the log fills
+// in sequence, time, hashes and the record number.
+inline forge::exec::v1::AuditRecord Step(const std::string& type,
+                                         const std::string& execution,
+                                         const std::string& tenant = "acme") {
+  forge::exec::v1::AuditRecord r;
+  r.set_type(type);
+  r.set_tenant(tenant);
+  r.set_principal("agent");
+  r.set_execution_id(execution);
+  r.set_session_id("session-1");
+  (*r.mutable_details())[kCodeSha256] = std::string(64, 'c');
+  return r;
+}
 
 class TempDir {
  public:

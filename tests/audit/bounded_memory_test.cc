@@ -16,20 +16,10 @@
 namespace forge::audit {
 namespace {
 
+using testing::Step;
 using testing::TempDir;
 
 constexpr int kExecutions = 20;
-
-AuditRecord Step(const char* type, const std::string& execution,
-                 const std::string& tenant = "acme") {
-  AuditRecord r;
-  r.set_type(type);
-  r.set_tenant(tenant);
-  r.set_principal("agent");
-  r.set_execution_id(execution);
-  (*r.mutable_details())[kCodeSha256] = std::string(64, 'c');
-  return r;
-}
 
 std::string Id(int i) { return "ex-" + std::to_string(i); }
 

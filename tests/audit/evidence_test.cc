@@ -20,6 +20,7 @@ namespace forge::audit {
 namespace {
 
 using ::forge::exec::v1::ChainLink;
+using testing::Step;
 using testing::TempDir;
 
 constexpr const char* kAllStepTypes[] = {
@@ -35,17 +36,6 @@ constexpr const char* kAllStepTypes[] = {
     kExecutionEnd,
     kError,
 };
-
-AuditRecord Step(const std::string& type, const std::string& execution,
-                 const std::string& tenant) {
-  AuditRecord r;
-  r.set_type(type);
-  r.set_tenant(tenant);
-  r.set_principal("agent");
-  r.set_execution_id(execution);
-  (*r.mutable_details())[kCodeSha256] = std::string(64, 'c');
-  return r;
-}
 
 class EvidenceTest : public ::testing::Test {
  protected:

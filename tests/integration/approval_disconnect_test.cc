@@ -172,23 +172,9 @@ class ApprovalDisconnectTest : public ::testing::Test {
                        "forge_exec_approval_waits");
   }
 
-  // Audit lines of `type` containing every one of `parts`.
   int CountAudit(const std::string& type,
                  const std::vector<std::string>& parts) const {
-    int count = 0;
-    for (const std::string& file : AuditLogFiles(dir_ + "/audit")) {
-      std::ifstream in(file);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (!absl::StrContains(line, absl::StrCat("\"type\":\"", type, "\"")))
-          continue;
-        bool all = true;
-        for (const std::string& part : parts)
-          all = all && absl::StrContains(line, part);
-        count += all;
-      }
-    }
-    return count;
+    return CountAuditLines(dir_ + "/audit", type, parts);
   }
 
   std::string dir_;

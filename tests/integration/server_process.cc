@@ -229,6 +229,25 @@ std::vector<std::string> AuditLogFiles(const std::string& dir) {
   return files;
 }
 
+int CountAuditLines(const std::string& dir, const std::string& type,
+                    const std::vector<std::string>& parts) {
+  const std::string type_field = absl::StrCat("\"type\":\"", type, "\"");
+  int count = 0;
+  for (const std::string& file : AuditLogFiles(dir)) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!absl::StrContains(line, type_field)) continue;
+      bool all = true;
+      for (const std::string& part : parts) {
+        all = all && absl::StrContains(line, part);
+      }
+      count += all;
+    }
+  }
+  return count;
+}
+
 std::set<std::string> ExecutionsWithStartAndEnd(
     const std::vector<std::string>& files) {
   std::set<std::string> starts, ends;

@@ -84,6 +84,11 @@ forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
 // Full paths of the audit-*.jsonl files in `dir`, in name order.
 std::vector<std::string> AuditLogFiles(const std::string& dir);
 
+// Audit lines in the audit-*.jsonl files of `dir` whose type is `type` and
+// that contain every one of `parts`.
+int CountAuditLines(const std::string& dir, const std::string& type,
+                    const std::vector<std::string>& parts);
+
 // Execution ids with both an execution_start and an execution_end record in
 // `files` (audit JSON Lines).
 std::set<std::string> ExecutionsWithStartAndEnd(
