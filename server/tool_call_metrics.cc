@@ -25,7 +25,15 @@ ToolCallMetrics::ToolCallMetrics(prometheus::Registry& registry)
                    .Name("forge_exec_tool_call_seconds")
                    .Help("Tool call from the program's request to its reply, "
                          "without waiting for a person's approval")
-                   .Register(registry)) {}
+                   .Register(registry)) {
+  // Both families are on /metrics from the start (a family without series
+  // is not served): the series of a program calling a tool nobody
+  // registered exists whatever the config, at zero until it happens.
+  calls_.Add({{"server", "unknown"},
+              {"tool", "unknown"},
+              {"outcome", "unknown_tool"}});
+  seconds_.Add({{"server", "unknown"}}, CallBuckets());
+}
 
 void ToolCallMetrics::ToolCallFinished(const std::string& server,
                                        const std::string& tool,

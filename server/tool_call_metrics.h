@@ -25,7 +25,8 @@ namespace forge::server {
 
 class ToolCallMetrics final : public mcp::ToolCallObserver {
  public:
-  // Registers the families on `registry`, which must outlive this.
+  // Registers the families on `registry`, which must outlive this, each with
+  // its server="unknown" series at zero so both are served before any call.
   explicit ToolCallMetrics(prometheus::Registry& registry);
 
   void ToolCallFinished(const std::string& server, const std::string& tool,

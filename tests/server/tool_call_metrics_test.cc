@@ -29,6 +29,18 @@ std::map<std::string, std::map<std::string, double>> Scrape(
   return out;
 }
 
+TEST(ToolCallMetricsTest, BothFamiliesAreServedBeforeAnyCall) {
+  prometheus::Registry registry;
+  ToolCallMetrics metrics(registry);
+  auto scraped = Scrape(registry);
+  ASSERT_EQ(scraped["forge_exec_tool_calls_total"].size(), 1u);
+  EXPECT_EQ(scraped["forge_exec_tool_calls_total"]
+                   ["outcome=unknown_tool,server=unknown,tool=unknown,"],
+            0);
+  ASSERT_EQ(scraped["forge_exec_tool_call_seconds"].size(), 1u);
+  EXPECT_EQ(scraped["forge_exec_tool_call_seconds"]["server=unknown,"], 0);
+}
+
 TEST(ToolCallMetricsTest, CountsCallsByToolAndOutcomeAndTimesThem) {
   prometheus::Registry registry;
   ToolCallMetrics metrics(registry);
