@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
+#include "tests/loopback_ports.h"
 
 namespace forge::testing {
 namespace {
@@ -40,18 +41,6 @@ const TestIdentity kGina{"globex", "gina", "executor,approver"};
 
 std::string McpServersDir() {
   return SourceDir() + "/.deps/mcp-servers/node_modules/@modelcontextprotocol";
-}
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t len = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 // The body of GET /metrics on 127.0.0.1:`port` ("" if it cannot connect).
@@ -95,7 +84,7 @@ class McpApprovalTest : public ::testing::Test {
   }
 
   void StartServer(const std::string& approvals = "") {
-    metrics_port_ = FreePort();
+    metrics_port_ = forge::testing::FreeLoopbackPort();
     const std::string config = absl::StrCat(
         "auth { identity_from_metadata: true }\n", "audit { dir: \"", dir_,
         "/audit\" }\n", approvals, "mcp {\n  tools_dir: \"", dir_,

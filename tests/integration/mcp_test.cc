@@ -27,6 +27,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
+#include "tests/loopback_ports.h"
 
 namespace forge::testing {
 namespace {
@@ -38,34 +39,10 @@ std::string McpServersDir() {
   return SourceDir() + "/.deps/mcp-servers/node_modules/@modelcontextprotocol";
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t len = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool Listening(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address),
-                            sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // server-everything in its streamable HTTP mode on a free port; -1 if it
 // did not start listening.
 pid_t StartHttpEverything(int* port) {
-  *port = FreePort();
+  *port = forge::testing::FreeLoopbackPort();
   const std::string script =
       McpServersDir() + "/server-everything/dist/index.js";
   const std::string port_env = absl::StrCat("PORT=", *port);
@@ -82,8 +59,9 @@ pid_t StartHttpEverything(int* port) {
                     const_cast<char**>(envp));
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) return -1;
-  for (int i = 0; i < 200 && !Listening(*port); ++i) ::usleep(50000);
-  if (!Listening(*port)) {
+  for (int i = 0; i < 200 && !forge::testing::LoopbackPortListening(*port); ++i)
+    ::usleep(50000);
+  if (!forge::testing::LoopbackPortListening(*port)) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     return -1;

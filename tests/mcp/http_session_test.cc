@@ -15,36 +15,13 @@
 #include "gtest/gtest.h"
 #include "mcp_test_util.h"
 #include "server/mcp/server_pool.h"
+#include "tests/loopback_ports.h"
 
 namespace forge::mcp {
 namespace {
 
 using ::nlohmann::json;
 using ::testing::HasSubstr;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t len = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool Listening(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address),
-                            sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
 
 class HttpSessionTest : public ::testing::Test {
  protected:
@@ -56,7 +33,7 @@ class HttpSessionTest : public ::testing::Test {
     if (!std::filesystem::exists(script))
       GTEST_SKIP()
           << "server-everything not installed: run scripts/install-deps";
-    port_ = FreePort();
+    port_ = forge::testing::FreeLoopbackPort();
     const std::string port_env = absl::StrCat("PORT=", port_);
     const char* argv[] = {"/usr/bin/node", script.c_str(), "streamableHttp",
                           nullptr};
@@ -69,8 +46,11 @@ class HttpSessionTest : public ::testing::Test {
                             const_cast<char**>(argv), const_cast<char**>(envp)),
               0);
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 200 && !Listening(port_); ++i) ::usleep(50000);
-    ASSERT_TRUE(Listening(port_)) << "server-everything did not listen";
+    for (int i = 0; i < 200 && !forge::testing::LoopbackPortListening(port_);
+         ++i)
+      ::usleep(50000);
+    ASSERT_TRUE(forge::testing::LoopbackPortListening(port_))
+        << "server-everything did not listen";
   }
   void TearDown() override {
     if (pid_ > 0) {
@@ -116,7 +96,8 @@ TEST_F(HttpSessionTest, ListsAndCallsToolsOverStreamableHttp) {
 }
 
 TEST_F(HttpSessionTest, AnUnreachableEndpointIsUnavailable) {
-  const std::string url = absl::StrCat("http://127.0.0.1:", FreePort(), "/mcp");
+  const std::string url = absl::StrCat(
+      "http://127.0.0.1:", forge::testing::FreeLoopbackPort(), "/mcp");
   McpServerPool pool(
       "gone", [url] { return StartHttpSession(url, {}); }, 1, absl::Seconds(5));
   absl::StatusOr<json> result =

@@ -21,36 +21,13 @@
 #include "mcp_test_util.h"
 #include "server/mcp/mcp_config.h"
 #include "server/mcp/server_pool.h"
+#include "tests/loopback_ports.h"
 
 namespace forge::mcp {
 namespace {
 
 using ::nlohmann::json;
 using ::testing::HasSubstr;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t len = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool Listening(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address),
-                            sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
 
 class HttpsSessionTest : public ::testing::Test {
  protected:
@@ -84,7 +61,7 @@ class HttpsSessionTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(dir_, nullptr);
     ASSERT_TRUE(certs_ok_) << "openssl could not make the certificates";
-    port_ = FreePort();
+    port_ = forge::testing::FreeLoopbackPort();
     const std::string script = testing::FakeServer();
     const std::string port = absl::StrCat(port_);
     const std::string cert = Path("server.crt"), key = Path("server.key");
@@ -100,8 +77,11 @@ class HttpsSessionTest : public ::testing::Test {
                             const_cast<char**>(argv), const_cast<char**>(envp)),
               0);
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 200 && !Listening(port_); ++i) ::usleep(25000);
-    ASSERT_TRUE(Listening(port_)) << "the fake HTTPS server did not listen";
+    for (int i = 0; i < 200 && !forge::testing::LoopbackPortListening(port_);
+         ++i)
+      ::usleep(25000);
+    ASSERT_TRUE(forge::testing::LoopbackPortListening(port_))
+        << "the fake HTTPS server did not listen";
   }
   void TearDown() override {
     if (pid_ > 0) {
