@@ -81,7 +81,11 @@ uint8_t ClassifiedScanner::ByteAt(uint64_t abs) const {
 }
 
 uint64_t ClassifiedScanner::frontier() const {
-  const uint64_t lag = ClassifiedIndex::kMinRun - 1;
+  // A run is detected at an aligned window of the file that passes the
+  // variety check, which can lie well past its first 32 bytes in repetitive
+  // text; the run is then extended back up to kLookBack bytes (StartRunAt).
+  // Bytes are final only once no such extension can reach them.
+  const uint64_t lag = ClassifiedIndex::kLookBack;
   return std::max(forced_frontier_, pos_ > lag ? pos_ - lag : 0);
 }
 
@@ -95,7 +99,9 @@ void ClassifiedScanner::StartRunAt(uint64_t window_end) {
   }
   // Bytes before the window that are still in the ring, and not before the
   // end of the previous span (which already covers them).
-  uint64_t earliest = window_end > 63 ? window_end - 63 : 0;
+  uint64_t earliest = window_end > ClassifiedIndex::kLookBack
+                          ? window_end - ClassifiedIndex::kLookBack
+                          : 0;
   if (!spans_.empty()) earliest = std::max(earliest, spans_.back().end);
   int best = -1;
   uint64_t best_left = 0;

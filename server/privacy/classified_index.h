@@ -12,9 +12,11 @@
 //
 // ClassifiedScanner follows one output stream: fed bytes in order, it
 // reports the classified spans (absolute stream offsets) and the frontier
-// below which every byte's verdict is final — 31 bytes behind the input,
-// because a run is only known to reach 32 bytes once its first aligned
-// window has been seen. Single-threaded.
+// below which every byte's verdict is final — 63 bytes behind the input,
+// because a run is only found at an aligned window of the file that passes
+// the variety check (in repetitive text, well past its first 32 bytes) and
+// is then extended back over the bytes still in its 64-byte ring.
+// Single-threaded.
 #ifndef FORGE_SERVER_PRIVACY_CLASSIFIED_INDEX_H_
 #define FORGE_SERVER_PRIVACY_CLASSIFIED_INDEX_H_
 
@@ -33,6 +35,9 @@ class ClassifiedIndex {
  public:
   static constexpr size_t kMinRun = 32;
   static constexpr size_t kGram = 16;
+  // How far before its detecting window a run may begin (the scanner's
+  // 64-byte ring), and so how far the frontier trails the input.
+  static constexpr size_t kLookBack = 63;
 
   // Indexes `contents` (copied). Files shorter than kMinRun cannot yield a
   // run and are skipped. Never fails; an index of nothing is empty().

@@ -88,18 +88,20 @@ TEST_F(ClassifiedTest, StreamedInAnySplitsItMatchesOneShot) {
   }
 }
 
-TEST_F(ClassifiedTest, ALineLeavesOnce31MoreBytesOrTheIdleTimerCome) {
+TEST_F(ClassifiedTest, ALineLeavesOnceNoCopyCanReachItOrTheIdleTimerCome) {
   const auto options = Options({kSecretCsv});
   auto s = redactor_->NewStream(options);
   std::string out;
   const std::string line = "an ordinary line that is not in the file\n";
   s->Feed(line, &out);
   EXPECT_EQ(out, "");  // a copy could still start within its last bytes
-  s->Feed(std::string(ClassifiedIndex::kMinRun - 1, '.'), &out);
+  s->Feed(std::string(ClassifiedIndex::kLookBack - 1, '.'), &out);
+  EXPECT_EQ(out, "");  // a copy found now could still reach back into it
+  s->Feed(".", &out);
   EXPECT_EQ(out, line);
   s->Feed("x", &out);
   s->ReleaseHeld(&out);
-  EXPECT_EQ(out, line + std::string(ClassifiedIndex::kMinRun - 1, '.') + "x");
+  EXPECT_EQ(out, line + std::string(ClassifiedIndex::kLookBack, '.') + "x");
 }
 
 TEST_F(ClassifiedTest, IdleReleaseInsideACopyRedactsWhatIsAlreadyVerified) {
