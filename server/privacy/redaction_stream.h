@@ -14,9 +14,9 @@
 //     in kMaxRecord windows that overlap by kWindowOverlap (8 KiB) — every
 //     value up to 8 KiB long lies whole in some window — so at most 64 KiB
 //     of one line is ever held;
-//   * with classified input files, a line also waits until 31 more bytes
-//     have arrived (a verbatim copy is only known to reach 32 bytes once 32
-//     bytes have been seen) or the idle timer fires;
+//   * with classified input files, a line also waits until 63 more bytes
+//     have arrived (a verbatim copy found now may begin up to that far back:
+//     ClassifiedIndex::kLookBack) or the idle timer fires;
 //   * a PEM private key is not held at all: its begin line is replaced by
 //     the marker as soon as it is complete, and the following body lines
 //     are dropped as they arrive, up to and including the end marker (or
