@@ -152,8 +152,8 @@ void LauncherSupervisor::SuperviseLoop() {
   }
 }
 
-void LauncherSupervisor::Create(const sandbox::SandboxSpec& spec,
-                                sandbox::LauncherClient::CreatedCallback done) {
+std::shared_ptr<sandbox::LauncherClient> LauncherSupervisor::Current(
+    sandbox::LauncherClient::CreatedCallback& done) {
   std::shared_ptr<sandbox::LauncherClient> client;
   {
     absl::MutexLock lock(&mutex_);
@@ -162,25 +162,21 @@ void LauncherSupervisor::Create(const sandbox::SandboxSpec& spec,
   if (client == nullptr) {
     std::move(done)(absl::UnavailableError(
         "the sandbox launcher died and is being restarted"));
-    return;
   }
-  client->Create(spec, std::move(done));
+  return client;
+}
+
+void LauncherSupervisor::Create(const sandbox::SandboxSpec& spec,
+                                sandbox::LauncherClient::CreatedCallback done) {
+  if (auto client = Current(done)) client->Create(spec, std::move(done));
 }
 
 void LauncherSupervisor::CreateWarm(
     const sandbox::SandboxSpec& spec, sandbox::LauncherClient::WarmStdio stdio,
     sandbox::LauncherClient::CreatedCallback done) {
-  std::shared_ptr<sandbox::LauncherClient> client;
-  {
-    absl::MutexLock lock(&mutex_);
-    client = current_;
+  if (auto client = Current(done)) {
+    client->CreateWarm(spec, std::move(stdio), std::move(done));
   }
-  if (client == nullptr) {
-    std::move(done)(absl::UnavailableError(
-        "the sandbox launcher died and is being restarted"));
-    return;
-  }
-  client->CreateWarm(spec, std::move(stdio), std::move(done));
 }
 
 pid_t LauncherSupervisor::launcher_pid() const {

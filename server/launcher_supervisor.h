@@ -97,6 +97,10 @@ class LauncherSupervisor {
   void SuperviseLoop();
   bool LostOrExiting() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   bool Stopping() const;
+  // The running launcher; null, after failing `done` with UNAVAILABLE, while
+  // it is being restarted.
+  std::shared_ptr<sandbox::LauncherClient> Current(
+      sandbox::LauncherClient::CreatedCallback& done);
   // Sleeps up to `duration`; false if Shutdown came first.
   bool SleepUnlessStopping(absl::Duration duration);
 
