@@ -103,13 +103,7 @@ class ApprovalTest : public ::testing::Test {
   grpc::Status Decide(const TestIdentity& who, const std::string& id,
                       DecideApprovalRequest::Decision decision,
                       const std::string& reason, Approval* approval) {
-    grpc::ClientContext context;
-    SetIdentity(context, who);
-    DecideApprovalRequest request;
-    request.set_approval_id(id);
-    request.set_decision(decision);
-    request.set_reason(reason);
-    return stub_->DecideApproval(&context, request, approval);
+    return DecideApprovalAs(*stub_, who, id, decision, reason, approval);
   }
 
   // Waits until bob sees exactly one pending approval; returns its id.

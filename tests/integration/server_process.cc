@@ -215,6 +215,20 @@ int CountProcessesMatching(const std::string& needle) {
   return count;
 }
 
+grpc::Status DecideApprovalAs(
+    forge::exec::v1::ExecutionService::Stub& stub, const TestIdentity& who,
+    const std::string& id,
+    forge::exec::v1::DecideApprovalRequest::Decision decision,
+    const std::string& reason, forge::exec::v1::Approval* approval) {
+  grpc::ClientContext context;
+  SetIdentity(context, who);
+  forge::exec::v1::DecideApprovalRequest request;
+  request.set_approval_id(id);
+  request.set_decision(decision);
+  request.set_reason(reason);
+  return stub.DecideApproval(&context, request, approval);
+}
+
 std::vector<std::string> AuditLogFiles(const std::string& dir) {
   std::vector<std::string> files;
   if (DIR* d = ::opendir(dir.c_str())) {

@@ -72,6 +72,13 @@ struct TestIdentity {
 // Adds `identity`'s metadata to `context`.
 void SetIdentity(grpc::ClientContext& context, const TestIdentity& identity);
 
+// DecideApproval as `who`: approval `id` gets `decision` with `reason`.
+grpc::Status DecideApprovalAs(
+    forge::exec::v1::ExecutionService::Stub& stub, const TestIdentity& who,
+    const std::string& id,
+    forge::exec::v1::DecideApprovalRequest::Decision decision,
+    const std::string& reason, forge::exec::v1::Approval* approval);
+
 // Runs one Execute call to completion, as `identity` when it is given.
 CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
                         const forge::exec::v1::ExecuteRequest& request,
