@@ -97,16 +97,16 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
     refused = absl::InvalidArgumentError(
         "audit record carries raw code, which the configuration forbids");
   } else {
-    bool dropped;
-    {
-      absl::MutexLock lock(&mutex_);
-      dropped = DroppedFromIndex(record);
-    }
+    absl::MutexLock lock(&mutex_);
     // A late record (say, an approval decided after its execution ended)
     // of an execution the index let go: find it here, on the caller's
-    // thread, never on the writer's.
-    if (dropped) RecallExecution(record.execution_id()).IgnoreError();
-    absl::MutexLock lock(&mutex_);
+    // thread and without the lock, never on the writer's. Every other
+    // record takes the lock once.
+    if (DroppedFromIndex(record)) {
+      mutex_.Unlock();
+      RecallExecution(record.execution_id()).IgnoreError();
+      mutex_.Lock();
+    }
     if (closing_ || closed_) {
       refused = Unavailable("the log is closed");
     } else if (!health_.ok()) {
