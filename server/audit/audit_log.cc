@@ -98,10 +98,10 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
         "audit record carries raw code, which the configuration forbids");
   } else {
     absl::MutexLock lock(&mutex_);
-    // A late record (say, an approval decided after its execution ended)
-    // of an execution the index let go: find it here, on the caller's
-    // thread and without the lock, never on the writer's. Every other
-    // record takes the lock once.
+    // A late record (an approval decided after its execution ended) of an
+    // execution the index let go: find it here, on the caller's thread and
+    // without the lock, never on the writer's. Every other record takes the
+    // lock once and never reads the files.
     if (DroppedFromIndex(record)) {
       mutex_.Unlock();
       RecallExecution(record.execution_id()).IgnoreError();
@@ -143,7 +143,8 @@ absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
 }
 
 bool AuditLog::DroppedFromIndex(const AuditRecord& record) const {
-  return !record.execution_id().empty() && record.type() != kExecutionStart &&
+  return !record.execution_id().empty() &&
+         MayFollowExecutionEnd(record.type()) &&
          state_.executions.dropped_any() &&
          state_.executions.Find(record.execution_id()) == nullptr &&
          !in_flight_.contains(record.execution_id());

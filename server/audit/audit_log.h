@@ -76,9 +76,14 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Queues `record` (type, tenant, principal, ids, details; the log sets
-  // sequence, time, hashes and details["execution_record"]). A record of an
-  // execution the in-memory index has dropped (execution_index.h) first
-  // reads the log files, newest first, back to that execution. On OK,
+  // sequence, time, hashes and details["execution_record"]). A record that
+  // may follow its execution's end (MayFollowExecutionEnd: approval
+  // decisions and expiries) of an execution the in-memory index has dropped
+  // (execution_index.h) first reads the log files, newest first, back to
+  // that execution, so it is numbered on. Any other record never reads the
+  // files: of an execution the index does not hold, it is numbered from 1
+  // (the server's executions start with execution_start and stay in the
+  // index while open). On OK,
   // `on_commit` is invoked exactly once, on the writer thread. On error it is
   // never invoked:
   //   INVALID_ARGUMENT   empty type, a type the log reserves for itself, or
@@ -157,9 +162,10 @@ class AuditLog {
   // Writer thread. Tries to write the outage's log_recovery record.
   void TryLeaveFailure();
   absl::Status OpenActiveFile();
-  // Whether `record` belongs to an execution that had records before but
-  // that the in-memory index has dropped (execution_index.h): not an
-  // execution_start, not in the index, no record of it in flight.
+  // Whether `record` is a late record of an execution that had records
+  // before but that the in-memory index has dropped (execution_index.h): of
+  // a type that may follow the execution's end, not in the index, no record
+  // of it in flight.
   bool DroppedFromIndex(const AuditRecord& record) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Without mutex_ held. Reads the files for `execution_id` and puts its

@@ -4,6 +4,8 @@
 #ifndef FORGE_SERVER_AUDIT_RECORD_TYPES_H_
 #define FORGE_SERVER_AUDIT_RECORD_TYPES_H_
 
+#include "absl/strings/string_view.h"
+
 namespace forge::audit {
 
 // Steps of an execution (made by the server).
@@ -21,6 +23,14 @@ inline constexpr char kExecutionEnd[] = "execution_end";
 inline constexpr char kError[] = "error";
 // One call of an MCP tool by a sandboxed program (server/mcp/tool_binding.h).
 inline constexpr char kToolCall[] = "tool_call";
+
+// Whether a record of `type` may arrive after its execution's
+// execution_end: an approval decided or expired once the execution had
+// ended (e.g. its wait elapsed, or the server restarted). Every other step
+// belongs to a running execution.
+inline bool MayFollowExecutionEnd(absl::string_view type) {
+  return type == kApprovalResponse || type == kApprovalExpired;
+}
 
 // A refused call: UNAUTHENTICATED, PERMISSION_DENIED, or NOT_FOUND for data
 // of another tenant (server/access_audit.h). No execution_id.

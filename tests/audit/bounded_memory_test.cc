@@ -129,6 +129,27 @@ TEST_F(BoundedMemoryTest, ANewExecutionsRecordsNeverReadTheFiles) {
   EXPECT_EQ(follow_ups[1]->details().at(kExecutionRecord), "3");
 }
 
+TEST_F(BoundedMemoryTest,
+       StepsOfExecutionsTheIndexDoesNotHoldNeverReadTheFiles) {
+  // Only approval decisions and expiries can come after an execution's end;
+  // any other step of an id the index does not hold (never seen, or long
+  // dropped) is not looked up: a stream of such records must not cost a
+  // read of the whole history each.
+  const int reads = storage_.reads;
+  for (const char* type : {kLimitHit, kSandboxViolation, kToolCall}) {
+    auto unknown = log_->AppendAndWait(Step(type, "ex-never-started"));
+    ASSERT_TRUE(unknown.ok()) << unknown.status();
+    auto dropped = log_->AppendAndWait(Step(type, Id(1)));
+    ASSERT_TRUE(dropped.ok()) << dropped.status();
+  }
+  EXPECT_EQ(storage_.reads, reads);
+  // A late approval decision still is.
+  auto late = log_->AppendAndWait(Step(kApprovalResponse, Id(2)));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->details().at(kExecutionRecord), "4");
+  EXPECT_GT(storage_.reads, reads);
+}
+
 TEST_F(BoundedMemoryTest, AfterReopeningOldHistoryIsStillFound) {
   Open();
   auto late = log_->AppendAndWait(Step(kApprovalExpired, Id(3)));
