@@ -39,21 +39,28 @@ namespace {
 
 class LatencyObserver : public AuditObserver {
  public:
-  void OnBatchCommitted(size_t records, size_t bytes, absl::Duration,
+  void OnBatchCommitted(size_t records, size_t bytes, absl::Duration write_time,
                         absl::Duration fsync_time) override {
     absl::MutexLock lock(&mutex_);
     fsync_us_.push_back(absl::ToDoubleMicroseconds(fsync_time));
+    write_us_.push_back(absl::ToDoubleMicroseconds(write_time));
     records_ += records;
     bytes_ += bytes;
   }
   std::vector<double> TakeFsyncs() {
     absl::MutexLock lock(&mutex_);
+    write_us_.clear();
     return std::exchange(fsync_us_, {});
+  }
+  std::vector<double> TakeWrites() {
+    absl::MutexLock lock(&mutex_);
+    return std::exchange(write_us_, {});
   }
 
  private:
   absl::Mutex mutex_;
   std::vector<double> fsync_us_;
+  std::vector<double> write_us_;
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;
 };
@@ -123,7 +130,9 @@ void Throughput(AuditLog& log, LatencyObserver& observer, int threads,
 }
 
 // Added latency per execution at `concurrency` concurrent executions.
-void PerExecution(AuditLog& log, int concurrency, int executions_each) {
+void PerExecution(AuditLog& log, LatencyObserver& observer, int concurrency,
+                  int executions_each) {
+  observer.TakeFsyncs();
   absl::Mutex mutex;
   std::vector<double> added_us, final_us;
   std::vector<std::thread> workers;
@@ -152,12 +161,16 @@ void PerExecution(AuditLog& log, int concurrency, int executions_each) {
     });
   }
   for (auto& w : workers) w.join();
+  const std::vector<double> writes = observer.TakeWrites();
+  const std::vector<double> fsyncs = observer.TakeFsyncs();
   std::printf(
       "added per execution: concurrency %2d, %zu executions: p50 %.0f us, "
-      "p95 %.0f us, p99 %.0f us (waiting for execution_end: p50 %.0f us)\n",
+      "p95 %.0f us, p99 %.0f us (waiting for execution_end: p50 %.0f us; "
+      "batch write p50 %.0f us, fsync p50 %.0f us)\n",
       concurrency, added_us.size(), Percentile(added_us, 0.5),
       Percentile(added_us, 0.95), Percentile(added_us, 0.99),
-      Percentile(final_us, 0.5));
+      Percentile(final_us, 0.5), Percentile(writes, 0.5),
+      Percentile(fsyncs, 0.5));
 }
 
 // Latency of one record appended and waited for, one at a time.
@@ -199,7 +212,7 @@ int Main(int argc, char** argv) {
               static_cast<unsigned long long>(options.rotate_bytes >> 20));
   SingleRecord(**log, observer, 1000);
   for (int concurrency : {1, 4, 16}) {
-    PerExecution(**log, concurrency, std::max(50, 800 / concurrency));
+    PerExecution(**log, observer, concurrency, std::max(50, 800 / concurrency));
   }
   Throughput(**log, observer, 8, seconds);
   (*log)->Close().IgnoreError();
