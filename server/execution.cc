@@ -166,8 +166,6 @@ void Execution::Start() {
   // queued for a slot) from here on and always ends with `finished`.
   {
     absl::MutexLock lock(&mutex_);
-    absl::Status recorded =
-        AppendAuditLocked(ExecutionStartRecord(who_, request_), nullptr);
     AfterCommit start_recorded = [](Execution& self, bool committed) {
       if (committed) {
         self.start_recorded_ = true;
@@ -183,15 +181,14 @@ void Execution::Start() {
           "the audit log could not record the start of this execution; "
           "it did not run");
     };
-    if (recorded.ok()) {
-      recorded = AppendAuditLocked(
-          RiskAssessmentRecord(who_, assessed->assessment, action),
-          token ? nullptr : start_recorded);
-    }
-    if (recorded.ok() && token) {
-      recorded =
-          AppendAuditLocked(TokenUseRecord(who_, *token), start_recorded);
-    }
+    // The start records go together: one write and one fsync before the
+    // code may run.
+    std::vector<forge::exec::v1::AuditRecord> start;
+    start.push_back(ExecutionStartRecord(who_, request_));
+    start.push_back(RiskAssessmentRecord(who_, assessed->assessment, action));
+    if (token) start.push_back(TokenUseRecord(who_, *token));
+    absl::Status recorded =
+        AppendAuditGroupLocked(std::move(start), start_recorded);
     if (!recorded.ok()) {
       // Nothing was sent yet: refuse the call outright.
       early_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -579,11 +576,9 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
     *event.event.mutable_finished() = finished;
     self.Enqueue(std::move(event));
   };
-  for (size_t i = 0; i + 1 < records.size(); ++i) {
-    (void)AppendAuditLocked(std::move(records[i]), nullptr);
-  }
+  // One write and one fsync for all of them.
   absl::Status recorded =
-      AppendAuditLocked(std::move(records.back()), send_finished);
+      AppendAuditGroupLocked(std::move(records), send_finished);
   if (!recorded.ok()) {
     context_.log->error("execution_id={} event=audit_failed error=\"{}\"", id_,
                         recorded.message());
@@ -593,25 +588,38 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
 
 absl::Status Execution::AppendAuditLocked(forge::exec::v1::AuditRecord record,
                                           AfterCommit after) {
-  return context_.audit.Append(
-      std::move(record),
-      [self = shared_from_this(), after = std::move(after)](
-          absl::StatusOr<forge::exec::v1::AuditRecord> committed) mutable {
-        {
-          absl::MutexLock lock(&self->mutex_);
-          if (committed.ok()) {
-            QueuedEvent event;
-            *event.event.mutable_audit() = *std::move(committed);
-            self->Enqueue(std::move(event));
-          } else {
-            self->context_.log->error(
-                "execution_id={} event=audit_failed error=\"{}\"", self->id_,
-                committed.status().message());
+  std::vector<forge::exec::v1::AuditRecord> one;
+  one.push_back(std::move(record));
+  return AppendAuditGroupLocked(std::move(one), std::move(after));
+}
+
+absl::Status Execution::AppendAuditGroupLocked(
+    std::vector<forge::exec::v1::AuditRecord> records, AfterCommit after) {
+  std::vector<audit::AuditLog::Pending> group;
+  group.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    AfterCommit then = i + 1 == records.size() ? std::move(after) : nullptr;
+    group.push_back(audit::AuditLog::Pending{
+        std::move(records[i]),
+        [self = shared_from_this(), then = std::move(then)](
+            absl::StatusOr<forge::exec::v1::AuditRecord> committed) mutable {
+          {
+            absl::MutexLock lock(&self->mutex_);
+            if (committed.ok()) {
+              QueuedEvent event;
+              *event.event.mutable_audit() = *std::move(committed);
+              self->Enqueue(std::move(event));
+            } else {
+              self->context_.log->error(
+                  "execution_id={} event=audit_failed error=\"{}\"", self->id_,
+                  committed.status().message());
+            }
+            if (then) then(*self, committed.ok());
           }
-          if (after) after(*self, committed.ok());
-        }
-        self->Drive();
-      });
+          self->Drive();
+        }});
+  }
+  return context_.audit.AppendAll(std::move(group));
 }
 
 void Execution::MaybeRunLocked() {

@@ -121,6 +121,12 @@ class Execution : public PipeListener,
   absl::Status AppendAuditLocked(forge::exec::v1::AuditRecord record,
                                  AfterCommit after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Appends `records` together (AuditLog::AppendAll: one write and one fsync
+  // for all, all or none queued), each queued for the client once durable;
+  // `after` runs after the last one's commit.
+  absl::Status AppendAuditGroupLocked(
+      std::vector<forge::exec::v1::AuditRecord> records, AfterCommit after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Starts the job once the sandbox is ready and the start of the
   // execution is on disk (never before: nothing runs unaudited).
   void MaybeRunLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

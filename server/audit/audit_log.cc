@@ -86,60 +86,85 @@ absl::Status AuditLog::OpenActiveFile() {
 }
 
 absl::Status AuditLog::Append(AuditRecord record, CommitCallback on_commit) {
-  absl::Status refused;
+  std::vector<Pending> one;
+  one.push_back(Pending{std::move(record), std::move(on_commit)});
+  return AppendAll(std::move(one));
+}
+
+absl::Status AuditLog::Refusal(const AuditRecord& record) const {
   if (record.type().empty()) {
-    refused = absl::InvalidArgumentError("audit record has no type");
-  } else if (record.type() == kChainHeadSigned ||
-             record.type() == kLogRecovery) {
-    refused = absl::InvalidArgumentError(absl::StrCat(
+    return absl::InvalidArgumentError("audit record has no type");
+  }
+  if (record.type() == kChainHeadSigned || record.type() == kLogRecovery) {
+    return absl::InvalidArgumentError(absl::StrCat(
         "audit record type ", record.type(), " is reserved for the log"));
-  } else if (!options_.log_raw_code && record.details().count(kCode) > 0) {
-    refused = absl::InvalidArgumentError(
+  }
+  if (!options_.log_raw_code && record.details().count(kCode) > 0) {
+    return absl::InvalidArgumentError(
         "audit record carries raw code, which the configuration forbids");
-  } else {
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::AppendAll(std::vector<Pending> records) {
+  absl::Status refused;
+  for (const Pending& item : records) {
+    refused = Refusal(item.record);
+    if (!refused.ok()) break;
+  }
+  if (refused.ok()) {
     absl::MutexLock lock(&mutex_);
     // A late record (an approval decided after its execution ended) of an
     // execution the index let go: find it here, on the caller's thread and
     // without the lock, never on the writer's. Every other record takes the
     // lock once and never reads the files.
-    if (DroppedFromIndex(record)) {
+    for (const Pending& item : records) {
+      if (!DroppedFromIndex(item.record)) continue;
       mutex_.Unlock();
-      RecallExecution(record.execution_id()).IgnoreError();
+      RecallExecution(item.record.execution_id()).IgnoreError();
       mutex_.Lock();
     }
     if (closing_ || closed_) {
       refused = Unavailable("the log is closed");
     } else if (!health_.ok()) {
       refused = health_;
-    } else if (queue_.size() >= options_.queue_capacity) {
+    } else if (queue_.size() + records.size() > options_.queue_capacity) {
       refused = Unavailable(absl::StrCat("its queue is full (",
                                          options_.queue_capacity, " records)"));
     } else {
-      if (!record.execution_id().empty()) {
-        // Counted until the record is committed or refused (on_commit runs
-        // exactly once either way).
-        std::string id = record.execution_id();
-        ++in_flight_[id];
-        on_commit = [this, id = std::move(id), inner = std::move(on_commit)](
-                        absl::StatusOr<AuditRecord> result) mutable {
-          {
-            absl::MutexLock lock(&mutex_);
-            auto it = in_flight_.find(id);
-            if (it != in_flight_.end() && --it->second == 0) {
-              in_flight_.erase(it);
-              state_.executions.Release(id);
-            }
-          }
-          if (inner) inner(std::move(result));
-        };
+      const bool was_empty = queue_.empty();
+      for (Pending& item : records) {
+        if (!item.record.execution_id().empty()) {
+          CountInFlight(item);
+        }
+        queue_.push_back(std::move(item));
       }
-      queue_.push_back(Pending{std::move(record), std::move(on_commit)});
-      if (queue_.size() == 1) wake_writer_.Signal();
+      if (was_empty && !queue_.empty()) wake_writer_.Signal();
       return absl::OkStatus();
     }
   }
   if (options_.observer != nullptr) options_.observer->OnAppendRefused(refused);
   return refused;
+}
+
+void AuditLog::CountInFlight(Pending& item) {
+  // Counted until the record is committed or refused (on_commit runs exactly
+  // once either way).
+  std::string id = item.record.execution_id();
+  ++in_flight_[id];
+  item.on_commit = [this, id = std::move(id),
+                    inner = std::move(item.on_commit)](
+                       absl::StatusOr<AuditRecord> result) mutable {
+    {
+      absl::MutexLock lock(&mutex_);
+      auto it = in_flight_.find(id);
+      if (it != in_flight_.end() && --it->second == 0) {
+        in_flight_.erase(it);
+        state_.executions.Release(id);
+      }
+    }
+    if (inner) inner(std::move(result));
+  };
 }
 
 bool AuditLog::DroppedFromIndex(const AuditRecord& record) const {

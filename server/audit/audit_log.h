@@ -92,6 +92,18 @@ class AuditLog {
   //                      full, or it is closed.
   absl::Status Append(AuditRecord record, CommitCallback on_commit);
 
+  // One record and the callback for its commit (may be empty).
+  struct Pending {
+    AuditRecord record;
+    CommitCallback on_commit;
+  };
+  // Queues `records` together and in order, so that one write and one fsync
+  // commit them all (unless they exceed options.max_batch_records), each
+  // record as Append would. All or nothing: on error no record is queued and
+  // no callback is invoked; the errors are Append's, for the first record
+  // refused or for the group (a full queue counts every record).
+  absl::Status AppendAll(std::vector<Pending> records);
+
   // Append and wait for the record to be durable; returns the committed
   // record. Never call it on the writer thread (from a callback).
   absl::StatusOr<AuditRecord> AppendAndWait(AuditRecord record);
@@ -126,10 +138,6 @@ class AuditLog {
   uint64_t committed_records() const;
 
  private:
-  struct Pending {
-    AuditRecord record;
-    CommitCallback on_commit;  // empty for the log's own records
-  };
   struct SignRequest {
     std::string reason;  // chain_head_signed's details["reason"]
     absl::AnyInvocable<void(absl::StatusOr<SignedHead>)> done;
@@ -162,6 +170,11 @@ class AuditLog {
   // Writer thread. Tries to write the outage's log_recovery record.
   void TryLeaveFailure();
   absl::Status OpenActiveFile();
+  // INVALID_ARGUMENT when `record` may not be appended (see Append), else OK.
+  absl::Status Refusal(const AuditRecord& record) const;
+  // Wraps item.on_commit so that the record counts in in_flight_ until it is
+  // committed or refused.
+  void CountInFlight(Pending& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Whether `record` is a late record of an execution that had records
   // before but that the in-memory index has dropped (execution_index.h): of
   // a type that may follow the execution's end, not in the index, no record

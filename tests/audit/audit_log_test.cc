@@ -194,6 +194,55 @@ TEST_F(AuditLogTest, RotationKeepsTheChainAndSignsEachFile) {
   EXPECT_EQ(report.records, all.size());
 }
 
+std::vector<AuditLog::Pending> Group(std::vector<AuditRecord> records,
+                                     std::atomic<int>* acked) {
+  std::vector<AuditLog::Pending> group;
+  for (AuditRecord& record : records) {
+    group.push_back(AuditLog::Pending{std::move(record),
+                                      [acked](absl::StatusOr<AuditRecord> r) {
+                                        EXPECT_TRUE(r.ok()) << r.status();
+                                        ++*acked;
+                                      }});
+  }
+  return group;
+}
+
+TEST_F(AuditLogTest, AppendAllCommitsTheGroupInOneBatch) {
+  auto log = OpenLog();
+  ASSERT_TRUE(log->AppendAndWait(Step(kExecutionStart, "ex-0")).ok());
+  for (int round = 0; round < 20; ++round) {
+    const int batches = observer_.batches.load();
+    std::atomic<int> acked{0};
+    ASSERT_TRUE(log->AppendAll(Group({Step(kExecutionStart, "ex-1"),
+                                      Step(kRiskAssessment, "ex-1"),
+                                      Step(kTokenUse, "ex-1")},
+                                     &acked))
+                    .ok());
+    auto last = log->AppendAndWait(Step(kLimitHit, "ex-2"));
+    ASSERT_TRUE(last.ok());
+    EXPECT_EQ(acked.load(), 3);
+    // The group's three records share one write and fsync; the record
+    // after them may join it or follow in a batch of its own.
+    EXPECT_LE(observer_.batches.load() - batches, 2) << "round " << round;
+  }
+}
+
+TEST_F(AuditLogTest, AppendAllQueuesAllOrNothing) {
+  auto log = OpenLog();
+  const uint64_t committed = log->committed_records();
+  std::atomic<int> acked{0};
+  absl::Status refused =
+      log->AppendAll(Group({Step(kExecutionStart, "ex-1"),
+                            Step(kChainHeadSigned, "ex-1"),  // reserved
+                            Step(kExecutionEnd, "ex-1")},
+                           &acked));
+  EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
+  ASSERT_TRUE(log->Close().ok());
+  EXPECT_EQ(acked.load(), 0);
+  EXPECT_EQ(log->committed_records(), committed);
+  EXPECT_EQ(VerifyDir().records, 0u);
+}
+
 TEST_F(AuditLogTest, RefusesReservedTypesAndRawCodeUnlessAllowed) {
   auto log = OpenLog();
   AuditRecord with_code = Step(kExecutionStart, "ex-1");
@@ -229,6 +278,20 @@ TEST_F(AuditLogTest, FullQueueIsRefused) {
   EXPECT_TRUE(absl::IsUnavailable(full)) << full;
   EXPECT_TRUE(absl::StrContains(full.message(), "queue is full")) << full;
   EXPECT_EQ(observer_.refused.load(), 1);
+  storage.ReleaseSyncs();
+  while (observer_.records.load() < 5) absl::SleepFor(absl::Milliseconds(1));
+  // A group counts whole: two records do not fit beside three queued ones.
+  storage.HoldSyncs();
+  ASSERT_TRUE(log->Append(Step(kLimitHit, "ex-1"), nullptr).ok());
+  while (storage.syncs_waiting() == 0) absl::SleepFor(absl::Milliseconds(1));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(log->Append(Step(kLimitHit, "ex-1"), nullptr).ok());
+  }
+  std::vector<AuditLog::Pending> two(2);
+  two[0].record = Step(kLimitHit, "ex-1");
+  two[1].record = Step(kLimitHit, "ex-1");
+  EXPECT_TRUE(absl::IsUnavailable(log->AppendAll(std::move(two))));
+  EXPECT_TRUE(log->Append(Step(kLimitHit, "ex-1"), nullptr).ok());
   storage.ReleaseSyncs();
 }
 
