@@ -684,9 +684,12 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
 void LauncherLoop::SendFinished(SandboxState& sandbox, const siginfo_t* exit) {
   sandbox.finished_sent = true;
   HandleSeccomp(sandbox, 0);  // a last violation decides the verdict
-  // Nothing of the job outlives its result: init is exiting already, and
-  // whatever it left behind is killed before the server hears of the end.
-  KillProcesses(sandbox);
+  // Nothing of the job outlives its result: init sent SIGKILL to whatever
+  // the program left behind before it reported, and init itself is killed
+  // now (its death kills anything still in its namespace). The cgroup kill
+  // follows the reply: it can wait milliseconds for the kernel's cgroup lock
+  // while another sandbox is being attached to its cgroups.
+  ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
   std::optional<CgroupUsage> usage;
   if (sandbox.cgroup) {
     absl::StatusOr<CgroupUsage> read = sandbox.cgroup->ReadUsage();
@@ -700,6 +703,7 @@ void LauncherLoop::SendFinished(SandboxState& sandbox, const siginfo_t* exit) {
                            result.termination == Termination::kSignaled);
   Reply(Encode(FinishedReply{sandbox.id, result}),
         with_files ? sandbox.output_files.get() : -1);
+  if (sandbox.cgroup) (void)sandbox.cgroup->Kill();
   // The timers have nothing left to decide.
   Unwatch(sandbox.wall_timer.get());
   Unwatch(sandbox.resource_timer.get());

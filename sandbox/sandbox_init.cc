@@ -308,6 +308,10 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
   }
 
   FORGE_ASSIGN_OR_RETURN(JobReport report, ReapProgram(program, start));
+  // The program has ended: everything it left behind is sent SIGKILL now
+  // (kill(-1) spares only init, the namespace's pid 1), before its files are
+  // collected and before the result is reported.
+  (void)::kill(-1, SIGKILL);
   if (!job.output_files.patterns.empty()) {
     UniqueFd workspace(
         ::open(kWorkspaceDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
