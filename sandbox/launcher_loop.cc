@@ -37,6 +37,9 @@ constexpr int kNamespaceFlags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
 
 // CPU bandwidth of one sandbox: one CPU's worth, so a single execution
 // cannot take the whole host.
+// How long a background creation lets the job start it usually follows go
+// first (see LauncherLoop::creations_).
+constexpr absl::Duration kRefillHold = absl::Milliseconds(10);
 constexpr absl::Duration kCpuQuota = absl::Milliseconds(100);
 constexpr absl::Duration kCpuPeriod = absl::Milliseconds(100);
 
@@ -148,12 +151,22 @@ class LauncherLoop {
   // Background creations (pool refills) wait here until nothing else is
   // ready: a clone (namespaces, cgroups, id maps) takes milliseconds of this
   // single thread, and a job's start, a kill, a finished job or a sandbox a
-  // request waits for must not wait behind a refill.
+  // request waits for must not wait behind a refill. A refill is asked for
+  // when a ready sandbox is taken, a moment before that sandbox's job start
+  // arrives (the server first commits the execution's start to its audit
+  // log), so each also waits for a start after it was queued, or for
+  // kRefillHold, whichever comes first.
   struct QueuedCreate {
     CreateRequest request;
     std::vector<UniqueFd> fds;
+    absl::Time queued_at;
+    uint64_t starts_before;  // starts_ when it was queued
   };
   std::deque<QueuedCreate> creations_;
+  uint64_t starts_ = 0;  // job starts received
+  // How long until the first queued creation may run: zero if now, -1 if
+  // none is queued (epoll_wait's timeout, in ms).
+  int CreationTimeoutMs() const;
 };
 
 absl::Status LauncherLoop::Watch(int fd, WatchKind kind,
@@ -183,19 +196,25 @@ void LauncherLoop::Reply(const std::string& message, int fd) {
     server_closed_ = true;
 }
 
+int LauncherLoop::CreationTimeoutMs() const {
+  if (creations_.empty()) return -1;
+  const QueuedCreate& next = creations_.front();
+  return BackgroundCreationWaitMs(next.queued_at, next.starts_before, starts_,
+                                  absl::Now(), kRefillHold);
+}
+
 absl::Status LauncherLoop::Run() {
   epoll_.Reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_) return LastErrorStatus("epoll_create1");
   FORGE_RETURN_IF_ERROR(Watch(server_.get(), WatchKind::kServer, nullptr));
   epoll_event events[64];
   while (!server_closed_) {
-    int count =
-        ::epoll_wait(epoll_.get(), events, 64, creations_.empty() ? -1 : 0);
+    int count = ::epoll_wait(epoll_.get(), events, 64, CreationTimeoutMs());
     if (count < 0) {
       if (errno == EINTR) continue;
       return LastErrorStatus("epoll_wait");
     }
-    if (count == 0 && !creations_.empty()) {
+    if (count == 0 && CreationTimeoutMs() == 0) {
       QueuedCreate next = std::move(creations_.front());
       creations_.pop_front();
       HandleCreate(next.request, std::move(next.fds));
@@ -251,13 +270,15 @@ absl::Status LauncherLoop::HandleServer() {
       if (!request.spec.background) {
         HandleCreate(request, std::move(message->fds));
       } else {
-        creations_.push_back({std::move(request), std::move(message->fds)});
+        creations_.push_back({std::move(request), std::move(message->fds),
+                              absl::Now(), starts_});
       }
       return absl::OkStatus();
     }
     case MessageType::kStart: {
       FORGE_ASSIGN_OR_RETURN(StartRequest request,
                              DecodeStartRequest(message->data));
+      ++starts_;
       HandleStart(request, std::move(message->fds));
       return absl::OkStatus();
     }
@@ -724,6 +745,16 @@ void LauncherLoop::KillAllAndReap() {
 }
 
 }  // namespace
+
+int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t starts_at_queue,
+                             uint64_t starts_now, absl::Time now,
+                             absl::Duration hold) {
+  if (starts_now > starts_at_queue) return 0;
+  const absl::Duration left = queued_at + hold - now;
+  if (left <= absl::ZeroDuration()) return 0;
+  return static_cast<int>(
+      absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
+}
 
 std::vector<std::string> LauncherProtections(const LauncherOptions& options) {
   std::vector<std::string> protections = {

@@ -8,10 +8,12 @@
 #ifndef FORGE_SANDBOX_LAUNCHER_LOOP_H_
 #define FORGE_SANDBOX_LAUNCHER_LOOP_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "common/unique_fd.h"
 #include "sandbox/cgroup_tree.h"
 #include "sandbox/seccomp_policy.h"
@@ -40,6 +42,14 @@ absl::Status RunLauncher(UniqueFd server_socket,
 // The protections every sandbox of a launcher with `options` has, as
 // reported in CreatedReply (e.g. "userns", "seccomp", "cgroup-memory").
 std::vector<std::string> LauncherProtections(const LauncherOptions& options);
+
+// How long a queued background creation (a pool refill) still waits, in ms
+// for epoll_wait: 0 once a job start arrived after it was queued
+// (`starts_now` > `starts_at_queue`) or once `hold` has passed since
+// `queued_at`; otherwise the time left, rounded up so it is never early.
+int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t starts_at_queue,
+                             uint64_t starts_now, absl::Time now,
+                             absl::Duration hold);
 
 }  // namespace forge::sandbox
 
