@@ -95,6 +95,7 @@ void RedactionStream::Feed(absl::string_view chunk, std::string* out) {
     // only an unfinished tail is copied.
     in_ = chunk;
     Process(/*final=*/false);
+    FlushPending();
     buf_start_ += pos_;
     buf_.assign(chunk.data() + pos_, chunk.size() - pos_);
     pos_ = 0;
@@ -105,6 +106,7 @@ void RedactionStream::Feed(absl::string_view chunk, std::string* out) {
   if (classified_ != nullptr) classified_->Scan(chunk);
   in_ = buf_;
   Process(/*final=*/false);
+  FlushPending();
   Commit(pos_);
 }
 
@@ -120,6 +122,7 @@ void RedactionStream::Flush(std::string* out) {
   block_terminator_.clear();
   absorbing_ = false;
   context_.clear();
+  FlushPending();
   Commit(pos_);
 }
 
@@ -147,6 +150,7 @@ void RedactionStream::ReleaseHeld(std::string* out, bool hold_value_start) {
     ProcessRecord(pos_, in_.size(), RecordEnd::kIdle);
     if (pos_ == before) break;
   }
+  FlushPending();
   Commit(pos_);
 }
 
@@ -595,13 +599,33 @@ void RedactionStream::EmitText(absl::string_view text, size_t from, size_t to,
 
 void RedactionStream::EmitRaw(absl::string_view bytes) {
   if (bytes.empty()) return;
-  out_->append(bytes.data(), bytes.size());
   bytes_out_ += bytes.size();
+  const char* in_end = in_.data() + in_.size();
+  if (bytes.data() == pending_end_ && pending_end_ + bytes.size() <= in_end) {
+    pending_end_ += bytes.size();
+    return;
+  }
+  FlushPending();
+  // Bytes of the input being processed stay valid until the call returns:
+  // consecutive ones are appended at once.
+  if (bytes.data() >= in_.data() && bytes.data() + bytes.size() <= in_end) {
+    pending_begin_ = bytes.data();
+    pending_end_ = bytes.data() + bytes.size();
+    return;
+  }
+  out_->append(bytes.data(), bytes.size());
+}
+
+void RedactionStream::FlushPending() {
+  if (pending_begin_ == pending_end_) return;
+  out_->append(pending_begin_, pending_end_ - pending_begin_);
+  pending_begin_ = pending_end_ = nullptr;
 }
 
 void RedactionStream::EmitRedaction(size_t text_begin, size_t text_end,
                                     TypeId type, uint16_t rule,
                                     bool continuation) {
+  FlushPending();
   if (!continuation) {
     const std::string& name = redactor_.type_names()[type];
     const size_t before = out_->size();

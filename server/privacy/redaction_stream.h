@@ -157,7 +157,12 @@ class RedactionStream {
                         Partial* partial) const;
   void EmitText(absl::string_view text, size_t from, size_t to,
                 const std::vector<Span>& spans);
+  // Appends `bytes` to the output; bytes of in_ are held in pending_ and
+  // appended with the bytes that follow them in in_ (one append for a run of
+  // clean records). FlushPending appends them; every public call ends with
+  // it, and anything else that writes to out_ starts with it.
   void EmitRaw(absl::string_view bytes);
+  void FlushPending();
   void EmitRedaction(size_t text_begin, size_t text_end, TypeId type,
                      uint16_t rule, bool continuation);
   void KeepContext(absl::string_view text, size_t end);
@@ -178,6 +183,9 @@ class RedactionStream {
   std::unique_ptr<ClassifiedScanner> classified_;
   std::vector<SensitiveSpan>* span_sink_;
   std::string* out_ = nullptr;
+  // Output bytes of in_ not yet appended to *out_ (see EmitRaw).
+  const char* pending_begin_ = nullptr;
+  const char* pending_end_ = nullptr;
 
   // Input not yet released; buf_[0] is stream offset buf_start_.
   std::string buf_;
