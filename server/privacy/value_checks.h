@@ -51,7 +51,7 @@ class KeyWordMatcher {
       uint64_t size = 0;
       uint64_t mask = 0;
     };
-    static constexpr size_t kEntries = 128;
+    static constexpr size_t kEntries = 512;
     Entry entries[kEntries];
   };
   // Match through `cache` (keys over 16 bytes are not cached).
