@@ -131,6 +131,7 @@ void Prefilter::AddStart(const std::string& text, bool case_insensitive,
   auto fold = [&](size_t k) {
     return static_cast<uint32_t>(static_cast<uint8_t>(text[k]) | 0x20);
   };
+  start2_.set(fold(0) | (fold(1) << 8));
   if (text.size() == 2) {
     for (uint32_t c = 0; c < 256; ++c) {
       start3_.set(Hash4((fold(0) | (fold(1) << 8) | ((c | 0x20) << 16))));

@@ -101,8 +101,9 @@ class Prefilter {
   void CheckUrl(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
 
   const RuleSet& rules_;
-  // Hashed first four bytes (three for shorter entries), lower-cased, of
-  // every literal and word: a start that misses both needs no lookup.
+  // The first two bytes of every literal and word, lower-cased (exact), then
+  // their hashed first four bytes (three for shorter entries): a start that
+  // misses needs no lookup.
   bool MayStart(const uint8_t* s, size_t n, size_t i) const {
     uint32_t four = 0;
     if (i + 4 <= n) {
@@ -111,9 +112,11 @@ class Prefilter {
       std::memcpy(&four, s + i, n - i);
     }
     four |= 0x20202020u;
+    if (!start2_.test(four & 0xffffu)) return false;
     if (start3_.test(((four & 0x00ffffffu) * 0x9E3779B1u) >> 16)) return true;
     return start4_.test((four * 0x9E3779B1u) >> 16);
   }
+  std::bitset<65536> start2_;
   std::bitset<65536> start3_;
   std::bitset<65536> start4_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> literals_;
