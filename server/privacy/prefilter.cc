@@ -357,6 +357,36 @@ size_t Prefilter::CheckColon(const uint8_t* s, size_t n, size_t i,
   return i + 1;
 }
 
+// Where the run of key-name bytes [A-Za-z0-9_.-] that ends at s[key_end]
+// begins, looking back at most 64 bytes.
+static size_t KeyStart(const uint8_t* s, size_t key_end) {
+  size_t k = key_end;
+#if defined(__SSE2__)
+  if (k >= 16) {
+    // The 16 bytes before the end at once: the last byte that is not a key
+    // byte ends the walk.
+    const __m128i v =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k - 16));
+    auto in_range = [](__m128i x, char lo, char hi) {
+      return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(lo - 1)),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8(hi + 1)));
+    };
+    const __m128i letter =
+        in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    __m128i key = _mm_or_si128(letter, in_range(v, '0', '9'));
+    key = _mm_or_si128(key, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    key = _mm_or_si128(key, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    key = _mm_or_si128(key, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+    const uint32_t other =
+        ~static_cast<uint32_t>(_mm_movemask_epi8(key)) & 0xffffu;
+    if (other != 0) return k - 16 + (31 - __builtin_clz(other)) + 1;
+    k -= 16;
+  }
+#endif
+  while (k > 0 && key_end - k < 64 && IsKeyChar(s[k - 1])) --k;
+  return k;
+}
+
 void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
                                 size_t op_len, Candidates* out) const {
   if (rules_.assignment_key_words().empty()) return;
@@ -380,7 +410,7 @@ void Prefilter::CheckAssignment(const uint8_t* s, size_t n, size_t op,
   }
   if (k > 0 && (s[k - 1] == '"' || s[k - 1] == '\'')) --k;
   const size_t key_end = k;
-  while (k > 0 && key_end - k < 64 && IsKeyChar(s[k - 1])) --k;
+  k = KeyStart(s, k);
   // Keys start with a letter or '_' ("--db-password" → "db-password").
   while (k < key_end && !absl::ascii_isalpha(s[k]) && s[k] != '_') ++k;
   if (k == key_end) return;
