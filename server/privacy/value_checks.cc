@@ -302,7 +302,7 @@ bool IsPasswordValue(absl::string_view text, size_t begin, size_t end,
   const char after = end < text.size() ? text[end] : '\n';
   if (after == '(' || after == '[') return false;
   // A call or an index: "getpass.getpass(", "os.environ[".
-  const size_t bracket = v.find_first_of("([");
+  const size_t bracket = std::min(v.find('('), v.find('['));
   bool dotted = false;
   if (bracket != absl::string_view::npos && bracket > 0 &&
       IsIdentifierPath(v.substr(0, bracket), &dotted)) {
