@@ -208,6 +208,10 @@ absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(
         const bool keyless = c.key_group < 0 || r->key_words_size() == 0;
         if (parts.prefix.empty() || parts.prefix == "\\b") {
           c.value_is_match = c.key_group < 0;
+          if (c.value_is_match && parts.flags.empty() && parts.prefix.empty() &&
+              parts.suffix.empty()) {
+            c.gap = LazyGapMatcher::Create(parts.value, PrivacyRe2Options());
+          }
         } else if (keyless || assignment) {
           auto prefix =
               CompilePattern(id, "pattern", parts.flags + parts.prefix);

@@ -16,6 +16,7 @@
 #include "forge/exec/v1/privacy.pb.h"
 #include "re2/re2.h"
 #include "re2/set.h"
+#include "server/privacy/lazy_gap.h"
 #include "server/privacy/types.h"
 #include "server/privacy/value_checks.h"
 
@@ -41,6 +42,9 @@ struct CompiledRule {
   // `value_only`); no submatch pass either. Null when not applicable.
   std::unique_ptr<RE2> value_prefix;
   std::unique_ptr<RE2> value_only;
+  // For a pattern that is its value and has the form head[\s\S]*?tail (a
+  // PEM key on one line): matches it without scanning the gap. May be null.
+  std::unique_ptr<LazyGapMatcher> gap;
   // ASSIGNMENT rule without a pattern: key/operator/value parsed in code.
   bool builtin_assignment = false;
   // An ASSIGNMENT rule matched only at the keys the prefilter found (its

@@ -240,12 +240,17 @@ void SpanFinder::MatchRuleFrom(uint16_t index, absl::string_view text,
   for (size_t i = 0; i < n_starts; ++i) {
     const size_t p = starts[i];
     if (p < covered || (i > 0 && p == starts[i - 1])) continue;
-    if (!rule.pattern->Match(piece, p, text.size(), RE2::ANCHOR_START, &m, 1)) {
-      continue;
+    size_t end;
+    if (rule.gap != nullptr) {
+      if (!rule.gap->MatchAt(text, p, *rule.pattern, &end)) continue;
+    } else {
+      if (!rule.pattern->Match(piece, p, text.size(), RE2::ANCHOR_START, &m,
+                               1)) {
+        continue;
+      }
+      end = p + m.size();
     }
-    if (AcceptMatch(index, text, p, p + m.size(), spans)) {
-      covered = p + m.size();
-    }
+    if (AcceptMatch(index, text, p, end, spans)) covered = end;
   }
 }
 
