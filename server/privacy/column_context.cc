@@ -1,5 +1,8 @@
 #include "server/privacy/column_context.h"
 
+#include <array>
+#include <cstdint>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -29,17 +32,30 @@ bool IsNameLike(absl::string_view field) {
 }  // namespace
 
 char ColumnContext::PickDelimiter(absl::string_view line) {
-  size_t counts[4] = {0, 0, 0, 0};
   static constexpr char kDelimiters[4] = {',', ';', '\t', '|'};
+  // Byte → 1 + its index in kDelimiters, kQuote for '"', 0 for the rest.
+  constexpr uint8_t kQuote = 5;
+  static constexpr std::array<uint8_t, 256> kKind = [] {
+    std::array<uint8_t, 256> t{};
+    for (int d = 0; d < 4; ++d) t[static_cast<uint8_t>(kDelimiters[d])] = d + 1;
+    t['"'] = kQuote;
+    return t;
+  }();
+  size_t counts[5] = {0, 0, 0, 0, 0};  // counts[0]: other bytes
   bool quoted = false;
   for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    if (quoted) continue;
-    for (int d = 0; d < 4; ++d) counts[d] += c == kDelimiters[d];
+    const uint8_t kind = kKind[static_cast<uint8_t>(c)];
+    if (kind == kQuote) {
+      quoted = !quoted;
+    } else if (!quoted) {
+      ++counts[kind];
+    }
   }
   int best = -1;
   for (int d = 0; d < 4; ++d) {
-    if (counts[d] > 0 && (best < 0 || counts[d] > counts[best])) best = d;
+    if (counts[d + 1] > 0 && (best < 0 || counts[d + 1] > counts[best + 1])) {
+      best = d;
+    }
   }
   return best < 0 ? 0 : kDelimiters[best];
 }
