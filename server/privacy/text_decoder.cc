@@ -1,5 +1,8 @@
 #include "server/privacy/text_decoder.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace forge::privacy {
 namespace {
 
@@ -73,6 +76,19 @@ void DecodeForMatching(absl::string_view text, std::string* decoded,
   auto emit = [&](size_t from, const std::string& bytes) {
     for (char b : bytes) emit1(from, b);
   };
+  // The first `c` at or after `from` (text.size() for none); *next caches
+  // the last answer, which stands while it is not before `from`.
+  size_t next_percent = 0, next_backslash = 0;  // from is at least 1
+  auto next_escape = [&](size_t* next, char c, size_t from) {
+    if (*next < from) {
+      const void* p = from < text.size() ? std::memchr(text.data() + from, c,
+                                                       text.size() - from)
+                                         : nullptr;
+      *next = p != nullptr ? static_cast<const char*>(p) - text.data()
+                           : text.size();
+    }
+    return *next;
+  };
   while (i < text.size()) {
     const char c = text[i];
     if (c == '%' && i + 2 < text.size()) {
@@ -138,8 +154,8 @@ void DecodeForMatching(absl::string_view text, std::string* decoded,
       }
     }
     // Copy the run up to the next escape in one go.
-    size_t j = i + 1;
-    while (j < text.size() && text[j] != '%' && text[j] != '\\') ++j;
+    const size_t j = std::min(next_escape(&next_percent, '%', i + 1),
+                              next_escape(&next_backslash, '\\', i + 1));
     decoded->append(text.data() + i, j - i);
     const size_t at = offsets->size();
     offsets->resize(at + (j - i));
