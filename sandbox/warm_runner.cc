@@ -9,11 +9,40 @@ namespace {
 // Python: reads the job, checks that this interpreter was started the way
 // the job's argv and env would start it (else execs the job), then runs the
 // script as a fresh `__main__` module. Tracebacks leave out the runner's own
-// frame; SystemExit propagates as it would from a script. Imports nothing
-// that interpreter start-up has not already imported.
+// frame; SystemExit, uncaught exceptions and KeyboardInterrupt end the
+// process as they would from a script.
+//
+// After the script, the std streams are flushed (stderr first) before an
+// error is reported, as for a script file. The exit then does the steps of
+// the interpreter's finalization a program can observe, in its order, and
+// _exits: join the non-daemon threads
+// (threading._shutdown), the atexit handlers, flush sys.stdout/stderr, then
+// finalize the program's own objects: its `__main__` namespace cleared as
+// the interpreter clears modules (finalizers run in reference order), every
+// text or buffered file still open flushed (text layers first: a file
+// reachable only from a reference cycle would otherwise lose its buffer when
+// the collector finalizes the layers in any order), a collection for
+// cycles; then the std streams again. What
+// it leaves out is the teardown of the interpreter's own state (modules,
+// memory). The interpreter's start-up objects are frozen before the job
+// (gc.freeze) so that collection and the file scan visit only the
+// program's objects. When the std streams cannot be flushed the exit is
+// left to the interpreter, which reports it as on the cold path.
+//
+// Imports nothing that interpreter start-up has not already imported
+// (gc and atexit are builtins; they are taken out of sys.modules again).
 constexpr char kPythonRunner[] = R"PY(import sys
+def _forge_builtin(name):
+    module = sys.modules.get(name)
+    if module is None:
+        module = __import__(name)
+        del sys.modules[name]
+    return module
+_forge_gc = _forge_builtin("gc")
+_forge_atexit = _forge_builtin("atexit")
 def _forge_job():
     import os, builtins
+    _forge_gc.freeze()
     os.write(3, b"R")
     chunks = []
     while True:
@@ -47,6 +76,65 @@ def _forge_job():
     main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
     sys.modules["__main__"] = main
     return compile(source, path, "exec", dont_inherit=True), main.__dict__
+def _forge_exit_status(error):
+    code = error.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code if -2**31 <= code < 2**31 else None
+    if sys.stderr is None:
+        return None
+    try:
+        sys.stderr.write(str(code))
+    except Exception:
+        pass
+    try:
+        sys.stderr.write("\n")
+    except Exception:
+        pass
+    return 1
+def _forge_flush_std():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except Exception:
+            return False
+    return True
+def _forge_exit(status, interrupted, namespace):
+    import os, _io
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+    _forge_atexit._run_exitfuncs()
+    if not _forge_flush_std() and not interrupted:
+        return
+    for name in ("last_type", "last_value", "last_traceback"):
+        sys.__dict__.pop(name, None)
+    for name in [n for n in namespace if n[:1] == "_" and n != "__builtins__"]:
+        namespace[name] = None
+    for name in [n for n in namespace if n != "__builtins__"]:
+        namespace[name] = None
+    del namespace
+    files = [o for o in _forge_gc.get_objects() if isinstance(o, _io._IOBase)]
+    for kind in (_io.TextIOWrapper, (_io.BufferedWriter, _io.BufferedRandom, _io.BufferedRWPair)):
+        for f in files:
+            if isinstance(f, kind):
+                try:
+                    if not f.closed:
+                        f.flush()
+                except Exception:
+                    pass
+    del files
+    _forge_gc.collect()
+    if not _forge_flush_std() and not interrupted:
+        return
+    if interrupted:
+        import _signal
+        _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGINT)
+        os._exit(130)
+    os._exit(status)
 try:
     _forge_code, _forge_globals = _forge_job()
 except SystemExit:
@@ -55,14 +143,33 @@ except BaseException as _forge_error:
     sys.excepthook(type(_forge_error), _forge_error.with_traceback(None), None)
     raise SystemExit(1)
 del _forge_job
+_forge_error = None
 try:
     exec(_forge_code, _forge_globals)
-except SystemExit:
-    raise
-except BaseException as _forge_error:
+except BaseException as _forge_raised:
+    _forge_error = _forge_raised
+del _forge_code
+for _forge_stream in (sys.stderr, sys.stdout):
+    try:
+        _forge_stream.flush()
+    except Exception:
+        pass
+del _forge_stream
+_forge_status, _forge_interrupted = 0, False
+if isinstance(_forge_error, SystemExit):
+    _forge_status = _forge_exit_status(_forge_error)
+    if _forge_status is None:
+        raise _forge_error
+elif _forge_error is not None:
     _forge_tb = _forge_error.__traceback__.tb_next
+    sys.last_type, sys.last_value, sys.last_traceback = type(_forge_error), _forge_error, _forge_tb
     sys.excepthook(type(_forge_error), _forge_error.with_traceback(_forge_tb), _forge_tb)
-    raise SystemExit(1)
+    _forge_status, _forge_interrupted = 1, isinstance(_forge_error, KeyboardInterrupt)
+    del _forge_tb
+del _forge_error
+_forge_exit(_forge_status, _forge_interrupted, _forge_globals)
+del _forge_globals
+raise SystemExit(_forge_status)
 )PY";
 
 // Node: the same steps; the script then runs through Node's own entry point
