@@ -65,7 +65,7 @@ absl::Status InstallSeccomp(const SeccompPolicy& policy, int control) {
   return SendMessage(control, EncodeSeccompListener(), fds);
 }
 
-absl::Status InstallStdio(const int stdio[3], int channel) {
+absl::Status InstallStdio(const int stdio[3], const int channel[2]) {
   for (int target = 0; target < 3; ++target) {
     // dup2 clears O_CLOEXEC on the target; dup3 with the same fd would fail.
     if (::dup2(stdio[target], target) < 0) return LastErrorStatus("dup2 stdio");
@@ -74,12 +74,16 @@ absl::Status InstallStdio(const int stdio[3], int channel) {
   if (::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
     return LastErrorStatus("close_range");
   }
-  if (channel >= 0) {
-    if (channel == 3) {
-      if (::fcntl(3, F_SETFD, 0) != 0) return LastErrorStatus("fcntl channel");
-    } else if (::dup2(channel, 3) < 0) {
-      return LastErrorStatus("dup2 channel");
+  if (channel[0] >= 0) {
+    // Both moved above fd 4 first (close-on-exec copies), so neither dup2
+    // below overwrites the other's source.
+    int moved[2];
+    for (int i = 0; i < 2; ++i) {
+      moved[i] = ::fcntl(channel[i], F_DUPFD_CLOEXEC, 5);
+      if (moved[i] < 0) return LastErrorStatus("F_DUPFD channel");
     }
+    if (::dup2(moved[0], 3) < 0 || ::dup2(moved[1], 4) < 0)
+      return LastErrorStatus("dup2 channel");
   }
   return absl::OkStatus();
 }

@@ -21,7 +21,9 @@ struct ProgramLaunch {
   const std::vector<std::string>* argv = nullptr;  // argv[0]: absolute path
   const std::vector<std::string>* env = nullptr;
   int stdio[3] = {-1, -1, -1};  // become fds 0, 1, 2
-  int channel = -1;             // when >= 0, becomes fd 3 (warm runner)
+  // A warm runner's job and ready pipes (warm_runner.h): when >= 0 they
+  // become fds 3 and 4.
+  int channel[2] = {-1, -1};
   const char* cwd = "/";
   ResourceLimits limits;
   // A warm program sets only CORE and STACK here and keeps the hard limits

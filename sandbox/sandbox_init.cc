@@ -129,11 +129,11 @@ uint64_t MonotonicNanos() {
          static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// A warm program: running (the runner waits on `channel`), not yet given a
-// job.
+// A warm program: running (the runner waits on its job pipe), not yet given
+// a job.
 struct WarmProgram {
   pid_t pid = -1;
-  UniqueFd channel;
+  UniqueFd job;  // init's end: the job is written here, then closed
 };
 
 // Closes every descriptor init inherited from the launcher except `keep`
@@ -167,11 +167,12 @@ absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
                                              int control,
                                              const SeccompPolicy& seccomp,
                                              const int stdio[3]) {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-    return LastErrorStatus("socketpair warm channel");
-  UniqueFd ours(pair[0]);
-  UniqueFd theirs(pair[1]);
+  int job_pipe[2], ready_pipe[2];
+  if (::pipe2(job_pipe, O_CLOEXEC) != 0) return LastErrorStatus("pipe2 job");
+  UniqueFd job_read(job_pipe[0]), job_write(job_pipe[1]);
+  if (::pipe2(ready_pipe, O_CLOEXEC) != 0)
+    return LastErrorStatus("pipe2 ready");
+  UniqueFd ready_read(ready_pipe[0]), ready_write(ready_pipe[1]);
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) return LastErrorStatus("pipe2");
   UniqueFd error_read(error_pipe[0]);
@@ -180,7 +181,8 @@ absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
   launch.argv = &spec.warm.argv;
   launch.env = &spec.warm.env;
   for (int i = 0; i < 3; ++i) launch.stdio[i] = stdio[i];
-  launch.channel = theirs.get();
+  launch.channel[0] = job_read.get();
+  launch.channel[1] = ready_write.get();
   launch.seccomp = &seccomp;
   launch.control = control;
   launch.error_pipe = error_write.get();
@@ -189,13 +191,15 @@ absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
   pid_t pid = ::fork();
   if (pid < 0) return LastErrorStatus("fork warm program");
   if (pid == 0) {
-    ours.Reset();
+    job_write.Reset();
+    ready_read.Reset();
     ExecProgram(launch);
   }
   for (int i = 0; i < 3; ++i) ::close(stdio[i]);  // only the program has them
-  theirs.Reset();
+  job_read.Reset();
+  ready_write.Reset();
   error_write.Reset();
-  WarmProgram program{pid, std::move(ours)};
+  WarmProgram program{pid, std::move(job_write)};
   std::string error = StartError(error_read.get());
   if (!error.empty()) {
     return absl::FailedPreconditionError(
@@ -204,7 +208,7 @@ absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
   char ready = 0;
   ssize_t n;
   do {
-    n = ::read(program.channel.get(), &ready, 1);
+    n = ::read(ready_read.get(), &ready, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1 || ready != kWarmReadyByte) {
     ::kill(pid, SIGKILL);
@@ -214,9 +218,11 @@ absl::StatusOr<WarmProgram> StartWarmProgram(const SandboxSpec& spec,
   return program;
 }
 
+// Init is its pid namespace's init: the kernel drops the SIGPIPE a write to
+// the pipe of a runner that died would raise, and the write fails (EPIPE).
 absl::Status WriteAllTo(int fd, absl::string_view data) {
   while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return LastErrorStatus("write warm job");
@@ -278,8 +284,8 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
     start = MonotonicNanos();
     program = warm->pid;
     FORGE_RETURN_IF_ERROR(
-        WriteAllTo(warm->channel.get(), EncodeWarmJob(job.argv, job.env)));
-    warm->channel.Reset();
+        WriteAllTo(warm->job.get(), EncodeWarmJob(job.argv, job.env)));
+    warm->job.Reset();
   } else {
     int error_pipe[2];
     if (::pipe2(error_pipe, O_CLOEXEC) != 0) return LastErrorStatus("pipe2");

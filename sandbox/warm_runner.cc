@@ -1,5 +1,6 @@
 #include "sandbox/warm_runner.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -43,7 +44,8 @@ _forge_atexit = _forge_builtin("atexit")
 def _forge_job():
     import os, builtins
     _forge_gc.freeze()
-    os.write(3, b"R")
+    os.write(4, b"R")
+    os.close(4)
     chunks = []
     while True:
         chunk = os.read(3, 65536)
@@ -183,7 +185,8 @@ constexpr char kNodeRunner[] = R"JS((() => {
   const path = load('path');
   const childProcess = load('child_process');
   const os = load('os');
-  fs.writeSync(3, 'R');
+  fs.writeSync(4, 'R');
+  fs.closeSync(4);
   const chunks = [];
   const buffer = Buffer.allocUnsafe(65536);
   for (;;) {
@@ -228,21 +231,79 @@ constexpr char kNodeRunner[] = R"JS((() => {
 })();
 )JS";
 
+// Deno: a preload module (see warm_runner.h). Reads the job through the
+// granted /proc paths, revokes them, checks that the job's script is the
+// main module Deno will load next, and gives the program its arguments and
+// working directory. Synchronous throughout: nothing of it is left on the
+// event loop when the main module runs.
+constexpr char kDenoRunner[] = R"JS({
+  const job = Deno.openSync('/proc/self/fd/3');
+  const ready = Deno.openSync('/proc/self/fd/4', {write: true});
+  ready.writeSync(new Uint8Array([82]));
+  ready.close();
+  const chunks = [];
+  const buffer = new Uint8Array(65536);
+  for (;;) {
+    const n = job.readSync(buffer);
+    if (n === null) break;
+    chunks.push(buffer.slice(0, n));
+  }
+  job.close();
+  for (const [name, path] of [['read', '/proc/self/fd/3'], ['write', '/proc/self/fd/4']]) {
+    if (Deno.permissions.querySync({name, path: '/proc/self/fd'}).state !== 'granted') {
+      Deno.permissions.revokeSync({name, path});
+    }
+  }
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const bytes = new Uint8Array(size);
+  size = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, size);
+    size += chunk.length;
+  }
+  const fields = new TextDecoder().decode(bytes).split('\0');
+  const argv = fields.slice(1, 1 + Number(fields[0]));
+  const main = decodeURIComponent(new URL(Deno.mainModule).pathname);
+  const script = argv.indexOf(main, 1);
+  if (script < 0) {
+    Deno.stderr.writeSync(new TextEncoder().encode(
+        'warm runner: the job is not for this interpreter\n'));
+    Deno.exit(70);
+  }
+  const args = argv.slice(script + 1);
+  const own = Object.getOwnPropertyDescriptor(Deno, 'args');
+  Object.defineProperty(Deno, 'args', {...own, get: () => args});
+  try {
+    Deno.chdir(main.slice(0, main.lastIndexOf('/')) || '/');
+  } catch {
+  }
+}
+)JS";
+
 }  // namespace
 
 absl::StatusOr<WarmRunnerKind> WarmRunnerFor(absl::string_view binary) {
   absl::string_view name = binary.substr(binary.rfind('/') + 1);
   if (absl::StartsWith(name, "python3")) return WarmRunnerKind::kPython;
   if (name == "node" || name == "nodejs") return WarmRunnerKind::kNode;
+  if (name == "deno") return WarmRunnerKind::kDeno;
   return absl::NotFoundError(absl::StrCat("no warm runner for ", name));
 }
 
-std::vector<std::string> WarmRunnerArgs(WarmRunnerKind kind) {
+std::vector<std::string> WarmRunnerArgs(WarmRunnerKind kind,
+                                        absl::string_view script) {
   switch (kind) {
     case WarmRunnerKind::kPython:
       return {"-c", kPythonRunner};
     case WarmRunnerKind::kNode:
       return {"-e", kNodeRunner};
+    case WarmRunnerKind::kDeno:
+      return {"--allow-read=/proc/self/fd/3", "--allow-write=/proc/self/fd/4",
+              "--preload",
+              absl::StrCat("data:application/javascript;base64,",
+                           absl::Base64Escape(kDenoRunner)),
+              std::string(script)};
   }
   return {};
 }

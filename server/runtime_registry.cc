@@ -179,7 +179,9 @@ std::optional<sandbox::WarmStart> RuntimeRegistry::WarmStartFor(
   sandbox::WarmStart warm;
   warm.argv.push_back(runtime.binary_in_sandbox);
   for (const std::string& arg : runtime.config.args()) warm.argv.push_back(arg);
-  for (std::string& arg : sandbox::WarmRunnerArgs(*kind))
+  for (std::string& arg : sandbox::WarmRunnerArgs(
+           *kind, absl::StrCat(sandbox::kWorkspaceDir, "/",
+                               runtime.config.script_name())))
     warm.argv.push_back(std::move(arg));
   warm.env = BaseEnv(runtime);
   return warm;

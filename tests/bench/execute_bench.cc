@@ -234,7 +234,7 @@ void Latency(int rounds) {
       {"typescript",
        "console.log(1)",
        {{deno, "eval", "console.log(1)"}},
-       false},
+       true},
       {"bash", "echo 1", {{"/usr/bin/bash", "-c", "echo 1"}}, false}};
   std::vector<Mode> modes;
   auto add = [&modes](std::string name, std::function<Timed()> run) {

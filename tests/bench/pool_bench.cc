@@ -101,8 +101,8 @@ forge::sandbox::SandboxSpec WarmPythonSpec(int n) {
     if (::access(dir, F_OK) == 0) spec.binds.push_back({dir, dir});
   }
   spec.warm.argv = {"/usr/bin/python3", "-B"};
-  for (const std::string& arg :
-       forge::sandbox::WarmRunnerArgs(forge::sandbox::WarmRunnerKind::kPython))
+  for (const std::string& arg : forge::sandbox::WarmRunnerArgs(
+           forge::sandbox::WarmRunnerKind::kPython, "/workspace/main.py"))
     spec.warm.argv.push_back(arg);
   spec.warm.env = {"PATH=/usr/bin:/bin", "HOME=/workspace", "LANG=C.UTF-8",
                    "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"};

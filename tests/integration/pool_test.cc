@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -30,6 +31,35 @@ const std::string& Marker() {
   static const std::string* const kMarker =
       new std::string(absl::StrCat("forge_pool_test_", ::getpid()));
   return *kMarker;
+}
+
+// Deno's pool, when Deno is installed (scripts/install-deps), with the
+// default config's flags.
+std::string DenoRuntime() {
+  const std::string deno = SourceDir() + "/.deps/bin/deno";
+  if (::access(deno.c_str(), X_OK) != 0) return "";
+  return absl::StrReplaceAll(R"(
+runtimes {
+  name: "typescript"
+  binary: "$DENO"
+  args: "run"
+  args: "--quiet"
+  args: "--no-prompt"
+  args: "--no-config"
+  args: "--no-npm"
+  args: "--no-remote"
+  args: "--allow-read=/workspace,/tmp"
+  args: "--allow-write=/workspace,/tmp"
+  script_name: "main.ts"
+  env { key: "DENO_DIR" value: "/tmp/.deno" }
+  env { key: "DENO_NO_UPDATE_CHECK" value: "1" }
+  env { key: "NO_COLOR" value: "1" }
+  version_args: "--version"
+  pool_size: 2
+  warm: true
+}
+)",
+                             {{"$DENO", deno}});
 }
 
 std::string PoolConfig() {
@@ -65,7 +95,8 @@ runtimes {
   pool_size: 1
   warm: false
 }
-)");
+)",
+                      DenoRuntime());
 }
 
 class PoolTest : public ::testing::Test {
@@ -213,6 +244,25 @@ TEST_F(PoolTest, WarmNodeInterpretersShareNoRandomState) {
                     "String.fromCharCode(97 + Number(d))).join('');\n"
                     "console.log(word(Math.floor(Math.random() * 1e12)))\n",
                     /*expect_warm=*/true);
+    EXPECT_TRUE(seen.insert(run.stdout_data).second)
+        << "repeated: " << run.stdout_data;
+  }
+}
+
+TEST_F(PoolTest, WarmDenoRunsTheProgramAsMainWithNoSharedRandomState) {
+  if (::access((SourceDir() + "/.deps/bin/deno").c_str(), X_OK) != 0)
+    GTEST_SKIP() << "deno not installed (scripts/install-deps)";
+  std::set<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    CollectedEvents run =
+        RunFromPool("typescript",
+                    "const word = (n: number) => [...String(n)].map((d) => "
+                    "String.fromCharCode(97 + Number(d))).join('');\n"
+                    "console.log(import.meta.main, Deno.mainModule, "
+                    "word(Math.floor(Math.random() * 1e12)));\n",
+                    /*expect_warm=*/true);
+    EXPECT_THAT(run.stdout_data,
+                ::testing::StartsWith("true file:///workspace/main.ts "));
     EXPECT_TRUE(seen.insert(run.stdout_data).second)
         << "repeated: " << run.stdout_data;
   }

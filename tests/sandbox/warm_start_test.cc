@@ -31,7 +31,8 @@ const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "HOME=/workspace",
                                        "LANG=C.UTF-8"};
 
 SandboxSpec WarmSpec(const std::string& id, const std::string& binary,
-                     std::vector<std::string> args) {
+                     std::vector<std::string> args,
+                     const std::string& script = "main.py") {
   SandboxSpec spec;
   spec.sandbox_id = id;
   spec.host_uid = 65534;
@@ -43,7 +44,8 @@ SandboxSpec WarmSpec(const std::string& id, const std::string& binary,
   auto kind = WarmRunnerFor(binary);
   spec.warm.argv = {binary};
   for (const std::string& arg : args) spec.warm.argv.push_back(arg);
-  for (const std::string& arg : WarmRunnerArgs(*kind))
+  for (const std::string& arg :
+       WarmRunnerArgs(*kind, absl::StrCat("/workspace/", script)))
     spec.warm.argv.push_back(arg);
   spec.warm.env = kEnv;
   return spec;
@@ -107,12 +109,12 @@ class WarmStartTest : public ::testing::Test {
                                     UniqueFd(err[1])};
     absl::Notification created;
     absl::StatusOr<std::unique_ptr<Sandbox>> sandbox;
-    client_->CreateWarm(WarmSpec(absl::StrCat("w", counter_++), binary, args),
-                        std::move(stdio),
-                        [&](absl::StatusOr<std::unique_ptr<Sandbox>> made) {
-                          sandbox = std::move(made);
-                          created.Notify();
-                        });
+    client_->CreateWarm(
+        WarmSpec(absl::StrCat("w", counter_++), binary, args, script),
+        std::move(stdio), [&](absl::StatusOr<std::unique_ptr<Sandbox>> made) {
+          sandbox = std::move(made);
+          created.Notify();
+        });
     created.WaitForNotification();
     run.created = sandbox.status();
     if (!sandbox.ok()) return run;
