@@ -16,6 +16,7 @@
 #include "sandbox/fd_passing.h"
 #include "sandbox/launcher_protocol.h"
 #include "sandbox/seccomp_install.h"
+#include "sandbox/warm_runner.h"
 
 namespace forge::sandbox {
 namespace {
@@ -75,14 +76,14 @@ absl::Status InstallStdio(const int stdio[3], const int channel[2]) {
     return LastErrorStatus("close_range");
   }
   if (channel[0] >= 0) {
-    // Both moved above fd 4 first (close-on-exec copies), so neither dup2
-    // below overwrites the other's source.
+    // Both moved above the two targets first (close-on-exec copies), so
+    // neither dup2 below overwrites the other's source.
     int moved[2];
     for (int i = 0; i < 2; ++i) {
-      moved[i] = ::fcntl(channel[i], F_DUPFD_CLOEXEC, 5);
+      moved[i] = ::fcntl(channel[i], F_DUPFD_CLOEXEC, kWarmReadyFd + 1);
       if (moved[i] < 0) return LastErrorStatus("F_DUPFD channel");
     }
-    if (::dup2(moved[0], 3) < 0 || ::dup2(moved[1], 4) < 0)
+    if (::dup2(moved[0], kWarmJobFd) < 0 || ::dup2(moved[1], kWarmReadyFd) < 0)
       return LastErrorStatus("dup2 channel");
   }
   return absl::OkStatus();

@@ -21,8 +21,8 @@ struct ProgramLaunch {
   const std::vector<std::string>* argv = nullptr;  // argv[0]: absolute path
   const std::vector<std::string>* env = nullptr;
   int stdio[3] = {-1, -1, -1};  // become fds 0, 1, 2
-  // A warm runner's job and ready pipes (warm_runner.h): when >= 0 they
-  // become fds 3 and 4.
+  // A warm runner's job and ready pipes: when >= 0 they become kWarmJobFd
+  // and kWarmReadyFd (warm_runner.h).
   int channel[2] = {-1, -1};
   const char* cwd = "/";
   ResourceLimits limits;

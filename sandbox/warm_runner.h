@@ -2,12 +2,12 @@
 // interpreter, started by the sandbox init under the program's full
 // confinement (the same fork path, dropped capabilities and seccomp filter as
 // a cold program), executing a small runner that waits for its job on a
-// private descriptor (kWarmChannelFd). When the job arrives the runner gets
-// the job's argv and env, becomes the program (argv, cwd, `__main__` /
-// main module, exit code and uncaught-error reporting as on the cold path)
-// and forgets itself; if the job needs an interpreter started differently
-// (other flags or environment) the runner execs the job's argv as the cold
-// path would.
+// private descriptor (kWarmJobFd). When the job arrives the runner gets the
+// job's argv and env, becomes the program (argv, cwd, `__main__` / main
+// module, exit code and uncaught-error reporting as on the cold path) and
+// forgets itself; if the job needs an interpreter started differently
+// (other flags or environment) the Python and Node runners exec the job's
+// argv as the cold path would (Deno's cannot; see below).
 //
 // The runner's source is passed on the interpreter's command line (-c / -e,
 // Deno: a `data:` URL module given to --preload): it is never a file in the
