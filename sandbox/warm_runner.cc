@@ -32,7 +32,12 @@ namespace {
 //
 // Imports nothing that interpreter start-up has not already imported
 // (gc and atexit are builtins; they are taken out of sys.modules again).
-constexpr char kPythonRunner[] = R"PY(import sys
+//
+// The -c source runs the three parts below one after the other, each
+// compiled on its own (exec of a string): the parser's peak memory is that
+// of the largest part, not of the whole runner, and what the interpreter
+// keeps of it stays in every ready sandbox (~0.3 MiB less PSS measured).
+constexpr char kPythonRunnerJob[] = R"PY(import sys
 def _forge_builtin(name):
     module = sys.modules.get(name)
     if module is None:
@@ -78,7 +83,9 @@ def _forge_job():
     main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
     sys.modules["__main__"] = main
     return compile(source, path, "exec", dont_inherit=True), main.__dict__
-def _forge_exit_status(error):
+)PY";
+
+constexpr char kPythonRunnerExit[] = R"PY(def _forge_exit_status(error):
     code = error.code
     if code is None:
         return 0
@@ -137,7 +144,9 @@ def _forge_exit(status, interrupted, namespace):
         os.kill(os.getpid(), _signal.SIGINT)
         os._exit(130)
     os._exit(status)
-try:
+)PY";
+
+constexpr char kPythonRunnerMain[] = R"PY(try:
     _forge_code, _forge_globals = _forge_job()
 except SystemExit:
     raise
@@ -281,6 +290,26 @@ constexpr char kDenoRunner[] = R"JS({
 }
 )JS";
 
+// Each part goes into a raw triple-quoted Python literal.
+constexpr bool HasTripleQuote(const char* text) {
+  for (; *text != '\0'; ++text) {
+    if (text[0] == '\'' && text[1] == '\'' && text[2] == '\'') return true;
+  }
+  return false;
+}
+static_assert(!HasTripleQuote(kPythonRunnerJob) &&
+              !HasTripleQuote(kPythonRunnerExit) &&
+              !HasTripleQuote(kPythonRunnerMain));
+
+std::string PythonRunnerSource() {
+  std::string source;
+  for (const char* part :
+       {kPythonRunnerJob, kPythonRunnerExit, kPythonRunnerMain}) {
+    absl::StrAppend(&source, "exec(r\'\'\'", part, "\'\'\')\n");
+  }
+  return source;
+}
+
 }  // namespace
 
 absl::StatusOr<WarmRunnerKind> WarmRunnerFor(absl::string_view binary) {
@@ -295,7 +324,7 @@ std::vector<std::string> WarmRunnerArgs(WarmRunnerKind kind,
                                         absl::string_view script) {
   switch (kind) {
     case WarmRunnerKind::kPython:
-      return {"-c", kPythonRunner};
+      return {"-c", PythonRunnerSource()};
     case WarmRunnerKind::kNode:
       return {"-e", kNodeRunner};
     case WarmRunnerKind::kDeno:
