@@ -363,8 +363,16 @@ absl::StatusOr<CollectedRun> RunAndCollect(Sandbox& sandbox, const JobSpec& job,
                 run.result = std::move(result);
                 finished.Notify();
               });
-  pollfd polls[2] = {{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}};
-  std::string* sinks[2] = {&run.stdout_data, &run.stderr_data};
+  FORGE_RETURN_IF_ERROR(ReadUntilBothClose(out_read.get(), err_read.get(),
+                                           &run.stdout_data, &run.stderr_data));
+  finished.WaitForNotification();
+  return run;
+}
+
+absl::Status ReadUntilBothClose(int out, int err, std::string* out_data,
+                                std::string* err_data) {
+  pollfd polls[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
+  std::string* sinks[2] = {out_data, err_data};
   int open_count = 2;
   char buffer[65536];
   while (open_count > 0) {
@@ -383,8 +391,7 @@ absl::StatusOr<CollectedRun> RunAndCollect(Sandbox& sandbox, const JobSpec& job,
       }
     }
   }
-  finished.WaitForNotification();
-  return run;
+  return absl::OkStatus();
 }
 
 }  // namespace forge::sandbox

@@ -128,6 +128,12 @@ class LauncherClient {
   std::optional<int> wait_status_ ABSL_GUARDED_BY(stop_mutex_);
 };
 
+// Reads the pipes `out` and `err` until both reach end of file, appending
+// their bytes to *out_data and *err_data. Error: poll failed (other than
+// EINTR). A read error ends that pipe as end of file would.
+absl::Status ReadUntilBothClose(int out, int err, std::string* out_data,
+                                std::string* err_data);
+
 // Runs `job` in `sandbox` and waits for the result, collecting all of
 // stdout and stderr (for tests, tools and benchmarks, not the server).
 struct CollectedRun {

@@ -58,26 +58,6 @@ struct WarmRun {
   std::string err;
 };
 
-void ReadBoth(int out, int err, std::string* out_data, std::string* err_data) {
-  pollfd polls[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
-  std::string* sinks[2] = {out_data, err_data};
-  int open_count = 2;
-  char buffer[65536];
-  while (open_count > 0) {
-    if (::poll(polls, 2, -1) < 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (polls[i].fd < 0 || polls[i].revents == 0) continue;
-      ssize_t n = ::read(polls[i].fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        polls[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
-}
-
 class WarmStartTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -133,7 +113,9 @@ class WarmStartTest : public ::testing::Test {
                       run.result = std::move(result);
                       finished.Notify();
                     });
-    ReadBoth(out_read.get(), err_read.get(), &run.out, &run.err);
+    EXPECT_TRUE(
+        ReadUntilBothClose(out_read.get(), err_read.get(), &run.out, &run.err)
+            .ok());
     finished.WaitForNotification();
     return run;
   }

@@ -83,27 +83,6 @@ inline Observed ObservedFrom(SandboxResult result, const std::string& out,
   return observed;
 }
 
-inline void ReadBoth(int out, int err, std::string* out_data,
-                     std::string* err_data) {
-  pollfd polls[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
-  std::string* sinks[2] = {out_data, err_data};
-  int open_count = 2;
-  char buffer[65536];
-  while (open_count > 0) {
-    if (::poll(polls, 2, -1) < 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (polls[i].fd < 0 || polls[i].revents == 0) continue;
-      ssize_t n = ::read(polls[i].fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        polls[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
-}
-
 class WarmVsColdTest : public ::testing::Test {
  protected:
   // The runtime every Run* call uses; set by the test's SetUp before
@@ -201,7 +180,9 @@ class WarmVsColdTest : public ::testing::Test {
                       finished.Notify();
                     });
     std::string out_data, err_data;
-    ReadBoth(out_read.get(), err_read.get(), &out_data, &err_data);
+    EXPECT_TRUE(
+        ReadUntilBothClose(out_read.get(), err_read.get(), &out_data, &err_data)
+            .ok());
     finished.WaitForNotification();
     return ObservedFrom(std::move(result), out_data, err_data);
   }
