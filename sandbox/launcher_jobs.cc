@@ -81,10 +81,14 @@ void LauncherLoop::HandleKill(const KillRequest& request) {
   KillSandbox(*it->second, Termination::kKilled, "killed on request");
 }
 
+void LauncherLoop::KillInit(SandboxState& sandbox) {
+  ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
+}
+
 void LauncherLoop::KillProcesses(SandboxState& sandbox) {
   // SIGKILL to a pid namespace's init kills every process in it; the cgroup
   // kill covers the moment before init's death reaches them.
-  ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
+  KillInit(sandbox);
   if (sandbox.cgroup) (void)sandbox.cgroup->Kill();
 }
 
@@ -255,7 +259,7 @@ void LauncherLoop::SendFinished(SandboxState& sandbox, const siginfo_t* exit) {
   // now (its death kills anything still in its namespace). The cgroup kill
   // follows the reply: it can wait milliseconds for the kernel's cgroup lock
   // while another sandbox is being attached to its cgroups.
-  ::syscall(SYS_pidfd_send_signal, sandbox.pidfd.get(), SIGKILL, nullptr, 0);
+  KillInit(sandbox);
   std::optional<CgroupUsage> usage;
   if (sandbox.cgroup) {
     absl::StatusOr<CgroupUsage> read = sandbox.cgroup->ReadUsage();

@@ -129,6 +129,8 @@ class LauncherLoop {
                    std::string message);
   // The same kill without a verdict (the job is over).
   void KillProcesses(SandboxState& sandbox);
+  // SIGKILL to init alone (its death ends its pid namespace).
+  void KillInit(SandboxState& sandbox);
   // Sends `message` to the server, with descriptor `fd` attached if >= 0.
   void Reply(const std::string& message, int fd = -1);
   void KillAllAndReap();
