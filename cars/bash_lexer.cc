@@ -83,21 +83,22 @@ class BashLexer {
     c.Advance();
     const uint32_t body = c.pos();
     while (!c.AtEnd() && c.Peek() != '\n') c.Advance();
-    ValueBuilder value(emit_->limits().max_value_bytes);
-    value.Append(c.Slice(body, c.pos()));
-    emit_->Emit(TokenKind::kComment, start, c.pos(), value.Take(),
-                value.truncated() ? kTokenTruncated : 0);
+    bool truncated = false;
+    const absl::string_view value =
+        emit_->Capped(c.Slice(body, c.pos()), &truncated);
+    emit_->Emit(TokenKind::kComment, start, c.pos(), value,
+                truncated ? kTokenTruncated : 0);
   }
 
   void Operator(ScanCursor& c) {
     const SourceMark start = c.mark();
     while (IsAsciiDigit(c.Peek())) c.Advance();
     static const LiteralTable<kOperators.size()> table(kOperators);
-    std::string op(table.PrefixOf(c.Rest()));
-    if (op.empty()) op = std::string(1, static_cast<char>(c.Peek()));
+    absl::string_view op = table.PrefixOf(c.Rest());
+    if (op.empty()) op = c.Rest().substr(0, 1);
     c.Advance(op.size());
     const int index = emit_->Emit(TokenKind::kOperator, start, c.pos(),
-                                  std::string(c.Slice(start.pos, c.pos())));
+                                  c.Slice(start.pos, c.pos()));
     if (index >= 0 && (op == "<<" || op == "<<-"))
       HeredocDelimiter(c, index, op == "<<-");
   }
@@ -108,7 +109,7 @@ class BashLexer {
     const int word = Word(c);
     if (word < 0) return;
     pending_.push_back(
-        {op_token, emit_->out()->tokens[word].value, strip_tabs});
+        {op_token, std::string(emit_->out()->tokens[word].value), strip_tabs});
   }
 
   // Reads the bodies of pending here-documents, which start at the cursor
@@ -137,8 +138,8 @@ class BashLexer {
       uint8_t flags = kTokenHeredoc;
       if (value.truncated()) flags |= kTokenTruncated;
       if (!terminated) flags |= kTokenUnterminated;
-      const int body =
-          emit_->Emit(TokenKind::kString, start, c.pos(), value.Take(), flags);
+      const int body = emit_->Emit(TokenKind::kString, start, c.pos(),
+                                   emit_->Keep(value.Take()), flags);
       if (body < 0) break;
       emit_->out()->tokens[h.op_token].link = body;
     }
@@ -197,8 +198,9 @@ class BashLexer {
       }
     }
     if (value.truncated()) flags |= kTokenTruncated;
-    const int index =
-        emit_->Emit(TokenKind::kWord, start, c.pos(), value.Take(), flags);
+    const int index = emit_->Emit(
+        TokenKind::kWord, start, c.pos(),
+        emit_->Keep(value.Take(), c.Slice(start.pos, c.pos())), flags);
     if (index >= 0) {
       for (Substitution& s : subs) {
         s.token = static_cast<uint32_t>(index);

@@ -88,7 +88,7 @@ class ScriptBuilder {
       if (t.kind == TokenKind::kNewline) {
         Separator("\n");
       } else if (t.kind == TokenKind::kOperator) {
-        const std::string& op = t.value;
+        const std::string op(t.value);
         const bool redirect = op.find_first_of("<>") != std::string::npos;
         if (redirect) {
           BashRedirect r;
@@ -181,7 +181,7 @@ class ScriptBuilder {
     cmd_.words.push_back(std::move(word));
   }
 
-  void Reserved(const std::string& word, int i) {
+  void Reserved(absl::string_view word, int i) {
     at_start_ = true;
     if (word == "while" || word == "until") {
       loops_.push_back({i, word == "until", commands().size(), true});
@@ -230,7 +230,7 @@ class ScriptBuilder {
       const auto& tokens = script_->lexed.tokens;
       if (static_cast<size_t>(i) + 1 < tokens.size() &&
           tokens[i + 1].kind == TokenKind::kWord) {
-        pending_function_ = tokens[i + 1].value;
+        pending_function_ = std::string(tokens[i + 1].value);
         pending_function_token_ = i + 1;
         skip_function_name_ = true;
       }
@@ -243,7 +243,7 @@ class ScriptBuilder {
     const auto& tokens = script_->lexed.tokens;
     size_t k = static_cast<size_t>(i) + 1;
     if (k >= tokens.size() || tokens[k].kind != TokenKind::kWord) return;
-    const std::string name = tokens[k].value;
+    const std::string name(tokens[k].value);
     if (k + 1 >= tokens.size() || tokens[k + 1].value != "in") return;
     std::vector<std::string> values;
     uint32_t flags = kFoldFromVariable;
@@ -355,14 +355,14 @@ class ScriptBuilder {
   // Expands $NAME, ${NAME}, $IFS and evaluable command substitutions.
   BashWord Expand(int index) {
     const Token& t = script_->lexed.tokens[index];
-    BashWord word{t.value, 0, index};
+    BashWord word{std::string(t.value), 0, index};
     if (t.flags & kTokenQuoted) {
       const absl::string_view raw = code_.substr(t.begin, t.end - t.begin);
       if (SplicedQuoting(raw, t.value)) word.flags |= kFoldObfuscated;
     }
     if (!(t.flags & kTokenExpands)) return word;
     std::string out;
-    const std::string& s = t.value;
+    const std::string s(t.value);
     size_t sub = FirstSubstitution(index);
     for (size_t i = 0; i < s.size();) {
       if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '(' &&

@@ -66,7 +66,7 @@ void BashWalker::Run() {
   script_ = BuildBashScript(code_, context_.lex_limits, &vars_);
   for (const Token& t : script_.lexed.tokens) {
     if (t.kind == TokenKind::kComment)
-      AddFact(FactKind::kComment, t.value, &t, 0, {});
+      AddFact(FactKind::kComment, std::string(t.value), &t, 0, {});
   }
   if (script_.lexed.truncated) Detect("input_too_complex", -1, "");
   const std::vector<BashCommand>& cmds = script_.commands;

@@ -110,7 +110,7 @@ FoldedValue ExpressionEvaluator::Binary(int& i, int end, int min_level,
     if (j >= end) break;
     const int level = BinaryLevel(view_[j]);
     if (level < min_level) break;  // also not an operator (-1)
-    const std::string& op = view_[j].value;
+    const absl::string_view op = view_[j].value;
     i = j + 1;
     if (op == "not" && view_.IsKind(i, TokenKind::kKeyword)) ++i;  // not in
     FoldedValue right = Binary(i, end, level + 1, depth, rec);
@@ -126,7 +126,7 @@ FoldedValue ExpressionEvaluator::Unary(int& i, int end, int depth,
   if (i >= end) return FoldedValue::Unknown();
   const Token& t = view_[i];
   if (IsOperatorOrWord(t)) {
-    const std::string& op = t.value;
+    const absl::string_view op = t.value;
     if (op == "await" || op == "new" || op == "..." || op == "*" ||
         op == "yield" || op == "void" || op == "typeof" || op == "delete" ||
         op == "-" || op == "+" || op == "~" || op == "!" || op == "not") {
@@ -267,7 +267,7 @@ FoldedValue ExpressionEvaluator::Primary(int& i, int end, int depth,
       uint32_t flags = 0;
       if (t.Has(kTokenDisguised)) flags |= kFoldObfuscated;
       if (t.Has(kTokenInterpolated)) flags |= kFoldPartial;
-      std::string value = t.value;
+      std::string value(t.value);
       ++i;
       // Interpolated expressions follow the string token.
       while (i < end && view_[i].begin < t.end) ++i;
@@ -275,7 +275,7 @@ FoldedValue ExpressionEvaluator::Primary(int& i, int end, int depth,
       while (language_ == Language::kPython && i < end &&
              view_[i].kind == TokenKind::kString && value.size() < kMaxString) {
         const Token& more = view_[i];
-        value += more.value;
+        value.append(more.value.data(), more.value.size());
         if (more.Has(kTokenInterpolated)) flags |= kFoldPartial;
         ++i;
         while (i < end && view_[i].begin < more.end) ++i;
@@ -366,7 +366,7 @@ FoldedValue ExpressionEvaluator::Primary(int& i, int end, int depth,
   }
 }
 
-FoldedValue ExpressionEvaluator::Lookup(const std::string& name,
+FoldedValue ExpressionEvaluator::Lookup(absl::string_view name,
                                         int token) const {
   for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
     if (it->first == name) return it->second;
@@ -380,7 +380,7 @@ FoldedValue ExpressionEvaluator::Lookup(const std::string& name,
     if (!v.IsAlias()) v.flags |= kFoldFromVariable;
     return v;
   }
-  return FoldedValue::Alias(name, disguised);
+  return FoldedValue::Alias(std::string(name), disguised);
 }
 
 FoldedValue ExpressionEvaluator::CallAlias(const FoldedValue& callee,

@@ -154,12 +154,12 @@ class ExpressionEvaluator {
   FoldedValue Primary(int& i, int end, int depth, ChainWalk* rec);
   FoldedValue Group(int open, int depth);
   FoldedValue Comprehension(int begin, int end, int for_token, int depth);
-  FoldedValue Lookup(const std::string& name, int token) const;
+  FoldedValue Lookup(absl::string_view name, int token) const;
   FoldedValue CallAlias(const FoldedValue& callee, int name_token, int open,
                         int depth, ChainWalk* rec);
   FoldedValue Subscript(const FoldedValue& base, int open, int depth);
   FoldedValue Apply(const FoldedValue& fn, const FoldedValue& arg, int depth);
-  FoldedValue Combine(const std::string& op, FoldedValue a, FoldedValue b);
+  FoldedValue Combine(absl::string_view op, FoldedValue a, FoldedValue b);
   int Next(int i, int end) const;
 
   const TokenView& view_;

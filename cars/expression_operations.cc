@@ -170,7 +170,7 @@ FoldedValue ExpressionEvaluator::Subscript(const FoldedValue& base, int open,
   return FoldedValue::Unknown(provenance | (index.flags & kProvenanceMask));
 }
 
-FoldedValue ExpressionEvaluator::Combine(const std::string& op, FoldedValue a,
+FoldedValue ExpressionEvaluator::Combine(absl::string_view op, FoldedValue a,
                                          FoldedValue b) {
   const uint32_t flags = (a.flags | b.flags) & (kProvenanceMask | kFoldPartial);
   const bool js = language_ == Language::kJavaScript;
@@ -297,7 +297,7 @@ std::vector<Argument> ExpressionEvaluator::Arguments(int open) const {
         Argument arg;
         if (view_.IsKind(b, TokenKind::kIdentifier) && view_.IsOp(b + 1, "=") &&
             b + 2 <= k) {
-          arg.name = view_[b].value;
+          arg.name = std::string(view_[b].value);
           b += 2;
         }
         arg.begin = b;
@@ -337,7 +337,7 @@ uint32_t ExpressionEvaluator::RangeFlags(int begin, int end) {
     if (!view_.IsOp(last + 1, "(")) continue;
     std::string chain = bound != bindings_.end() && bound->second.IsAlias()
                             ? bound->second.str
-                            : t.value;
+                            : std::string(t.value);
     for (int m = k + 1; m < last; m += 2)
       absl::StrAppend(&chain, ".", view_[m + 1].value);
     chain = NormalizeChain(std::move(chain));

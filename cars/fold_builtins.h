@@ -30,7 +30,7 @@ class FoldBuiltins {
 
   // Evaluates receiver.name(args) for a string, list or number receiver.
   static bool Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
-                     const std::string& name, int open, int depth,
+                     absl::string_view name, int open, int depth,
                      FoldedValue* out);
 
   // Python's "fmt" % args.

@@ -61,7 +61,7 @@ FoldedValue FoldBuiltins::PercentFormat(const FoldedValue& fmt,
 }
 
 bool FoldBuiltins::Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
-                          const std::string& name, int open, int depth,
+                          absl::string_view name, int open, int depth,
                           FoldedValue* out) {
   const std::vector<Argument> args = ev.Arguments(open);
   auto arg = [&](size_t n) -> FoldedValue {
@@ -147,7 +147,7 @@ bool FoldBuiltins::Method(ExpressionEvaluator& ev, const FoldedValue& receiver,
         ev.view_[args[0].begin].kind == TokenKind::kRegex) {
       // Only literal patterns; /x/g (any flags after the slash) replaces all.
       const Token& re = ev.view_[args[0].begin];
-      from = re.value;
+      from = std::string(re.value);
       all = re.end - re.begin > from.size() + 2;
       if (from.find_first_of("\\^$.|?*+()[]{}") != std::string::npos)
         return false;

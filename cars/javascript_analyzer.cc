@@ -20,7 +20,7 @@ std::string ModuleName(std::string name) {
   return name;
 }
 
-bool Pauses(const std::string& name) {
+bool Pauses(absl::string_view name) {
   static const LiteralTable<20> kNames(
       {"setTimeout", "sleep", "wait",     "question", "prompt",
        "readline",   "exit",  "kill",     "fetch",    "get",
@@ -127,7 +127,8 @@ class JavaScriptWalker : public ScriptWalker {
       if (view_[k].kind == TokenKind::kString) module_token = k;
     }
     if (module_token < 0) return end;
-    const std::string module = ModuleName(view_[module_token].value);
+    const std::string module =
+        ModuleName(std::string(view_[module_token].value));
     Import(module, module_token, 0);
     bool braces = false;
     for (int k = i + 1; k < module_token; ++k) {
@@ -196,11 +197,11 @@ class JavaScriptWalker : public ScriptWalker {
     const int close = view_.Partner(open);
     for (int k = open + 1; k < close; ++k) {
       if (!view_.IsKind(k, TokenKind::kIdentifier)) continue;
-      const std::string member = view_[k].value;
+      const std::string member(view_[k].value);
       std::string local = member;
       if (view_.IsOp(k + 1, ":") &&
           view_.IsKind(k + 2, TokenKind::kIdentifier)) {
-        local = view_[k + 2].value;
+        local = std::string(view_[k + 2].value);
         k += 2;
       }
       Bind(local,
@@ -215,7 +216,7 @@ class JavaScriptWalker : public ScriptWalker {
     const bool augmented = view_.IsOp(i + 1, "+=");
     const int end = StatementEnd(i);
     FoldedValue value = eval_.Fold(i + 2, end);
-    const std::string& name = view_[i].value;
+    const absl::string_view name = view_[i].value;
     if (augmented) {
       auto it = bindings_.find(name);
       if (it == bindings_.end() || !it->second.IsString() ||
@@ -231,7 +232,7 @@ class JavaScriptWalker : public ScriptWalker {
   }
 
   void Loop(int i) {
-    const std::string& kind = view_[i].value;
+    const absl::string_view kind = view_[i].value;
     bool infinite = false;
     int body_begin;
     int body_end;

@@ -127,11 +127,12 @@ class JavaScriptLexer {
       while (!c.AtEnd() && c.Peek() != '\n') c.Advance();
       body_end = c.pos();
     }
-    ValueBuilder value(emit_->limits().max_value_bytes);
-    value.Append(c.Slice(body, body_end));
-    uint8_t flags = value.truncated() ? kTokenTruncated : 0;
+    bool truncated = false;
+    const absl::string_view value =
+        emit_->Capped(c.Slice(body, body_end), &truncated);
+    uint8_t flags = truncated ? kTokenTruncated : 0;
     if (!terminated) flags |= kTokenUnterminated;
-    emit_->Emit(TokenKind::kComment, start, c.pos(), value.Take(), flags);
+    emit_->Emit(TokenKind::kComment, start, c.pos(), value, flags);
   }
 
   void QuotedString(ScanCursor& c) {
@@ -155,15 +156,23 @@ class JavaScriptLexer {
     }
     const uint32_t body_end = c.pos();
     if (terminated) c.Advance();
-    ValueBuilder value(emit_->limits().max_value_bytes);
-    DecodeJavaScriptEscapes(c.Slice(body, body_end), &value);
-    uint8_t flags = value.truncated() ? kTokenTruncated : 0;
-    if (!terminated) flags |= kTokenUnterminated;
-    std::string decoded = value.Take();
-    if (EscapesSpellPlainText(c.Slice(body, body_end), decoded)) {
-      flags |= kTokenDisguised;
+    const absl::string_view text = c.Slice(body, body_end);
+    uint8_t flags = 0;
+    bool truncated = false;
+    absl::string_view decoded;
+    if (text.find('\\') == absl::string_view::npos) {
+      // Nothing to decode: the value is the text as written.
+      decoded = emit_->Capped(text, &truncated);
+    } else {
+      ValueBuilder value(emit_->limits().max_value_bytes);
+      DecodeJavaScriptEscapes(text, &value);
+      truncated = value.truncated();
+      decoded = emit_->Keep(value.Take(), text);
+      if (EscapesSpellPlainText(text, decoded)) flags |= kTokenDisguised;
     }
-    emit_->Emit(TokenKind::kString, start, c.pos(), std::move(decoded), flags);
+    if (truncated) flags |= kTokenTruncated;
+    if (!terminated) flags |= kTokenUnterminated;
+    emit_->Emit(TokenKind::kString, start, c.pos(), decoded, flags);
   }
 
   // `text ${expr} text`: the template token holds the cooked text with each
@@ -206,8 +215,10 @@ class JavaScriptLexer {
     if (terminated) c.Advance();
     Token& t = emit_->out()->tokens[index];
     t.end = c.pos();
-    t.value = value.Take();
-    if (value.truncated()) t.flags |= kTokenTruncated;
+    const bool truncated = value.truncated();
+    t.value = emit_->Keep(value.Take(),
+                          c.Slice(start.pos + 1, t.end - (terminated ? 1 : 0)));
+    if (truncated) t.flags |= kTokenTruncated;
     if (!terminated) t.flags |= kTokenUnterminated;
     if (interpolated) t.flags |= kTokenInterpolated;
   }
@@ -254,11 +265,12 @@ class JavaScriptLexer {
       c.Advance();
       while (!c.AtEnd() && IsAsciiIdentChar(c.Peek())) c.Advance();
     }
-    ValueBuilder value(emit_->limits().max_value_bytes);
-    value.Append(c.Slice(body, body_end));
-    uint8_t flags = value.truncated() ? kTokenTruncated : 0;
+    bool truncated = false;
+    const absl::string_view value =
+        emit_->Capped(c.Slice(body, body_end), &truncated);
+    uint8_t flags = truncated ? kTokenTruncated : 0;
     if (!terminated) flags |= kTokenUnterminated;
-    emit_->Emit(TokenKind::kRegex, start, c.pos(), value.Take(), flags);
+    emit_->Emit(TokenKind::kRegex, start, c.pos(), value, flags);
   }
 
   void Number(ScanCursor& c) {
@@ -277,21 +289,23 @@ class JavaScriptLexer {
       }
     }
     emit_->Emit(TokenKind::kNumber, start, c.pos(),
-                std::string(c.Slice(start.pos, c.pos())));
+                c.Slice(start.pos, c.pos()));
   }
 
   void Name(ScanCursor& c) {
     const SourceMark start = c.mark();
+    // The name as written, unless it holds a \u escape: then `value` holds
+    // the decoded name (`owned`).
     std::string value;
+    bool owned = false;
     bool disguised = false;
     // ASCII run first, taken as one slice.
     while (!c.AtEnd() && (IsAsciiIdentChar(c.Peek()) || c.Peek() == '$'))
       c.Advance();
-    value.assign(c.source().data() + start.pos, c.pos() - start.pos);
     while (!c.AtEnd()) {
       const unsigned char ch = c.Peek();
       if (IsAsciiIdentChar(ch) || ch == '$') {
-        value.push_back(static_cast<char>(ch));
+        if (owned) value.push_back(static_cast<char>(ch));
         c.Advance();
       } else if (ch == '\\' && c.Peek(1) == 'u') {
         // \uXXXX or \u{X...} inside an identifier names the same code point.
@@ -306,6 +320,8 @@ class JavaScriptLexer {
           ++digits;
         }
         if (braced && c.Peek(i) == '}') ++i;
+        if (!owned) value = std::string(c.Slice(start.pos, c.pos()));
+        owned = true;
         if (digits == 0) {
           c.Advance(2);
           break;
@@ -320,7 +336,7 @@ class JavaScriptLexer {
             (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029) {
           break;
         }
-        value.append(c.source().data() + c.pos(), length);
+        if (owned) value.append(c.source().data() + c.pos(), length);
         c.Advance(length);
       } else {
         break;
@@ -332,11 +348,12 @@ class JavaScriptLexer {
       c.Advance(length);
       return;
     }
-    const TokenKind kind = !disguised && IsKeyword(value)
+    const absl::string_view name =
+        owned ? emit_->Keep(std::move(value)) : c.Slice(start.pos, c.pos());
+    const TokenKind kind = !disguised && IsKeyword(name)
                                ? TokenKind::kKeyword
                                : TokenKind::kIdentifier;
-    emit_->Emit(kind, start, c.pos(), std::move(value),
-                disguised ? kTokenDisguised : 0);
+    emit_->Emit(kind, start, c.pos(), name, disguised ? kTokenDisguised : 0);
   }
 
   void Operator(ScanCursor& c) {
@@ -348,13 +365,13 @@ class JavaScriptLexer {
       const absl::string_view op = table.PrefixOf(c.Rest());
       if (!op.empty()) {
         c.Advance(op.size());
-        emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(op));
+        emit_->Emit(TokenKind::kOperator, start, c.pos(), op);
         return;
       }
     }
-    const char ch = static_cast<char>(c.Peek());
     c.Advance();
-    emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(1, ch));
+    emit_->Emit(TokenKind::kOperator, start, c.pos(),
+                c.Slice(start.pos, c.pos()));
   }
 
   TokenEmitter* emit_;

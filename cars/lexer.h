@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -45,13 +47,17 @@ struct Substitution {
 
 struct LexedSource {
   std::vector<Token> tokens;
+  // Values that decoding changed (escapes, folded names), which the tokens
+  // view. A deque: growing it never moves a stored string, and moving the
+  // LexedSource keeps every view valid.
+  std::deque<std::string> decoded;
   // Bash only, in source order.
   std::vector<Substitution> substitutions;
   // True when max_tokens was reached and the rest of the input was skipped.
   bool truncated = false;
 };
 
-// Lexes `source` (which must outlive nothing: tokens copy what they need).
+// Lexes `source`, which must outlive the result: token values view it.
 // Sources above 4 GiB are cut at 4 GiB (offsets are 32-bit).
 LexedSource Lex(Language language, absl::string_view source,
                 const LexLimits& limits = LexLimits());

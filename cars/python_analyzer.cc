@@ -12,7 +12,7 @@ namespace forge::cars {
 namespace {
 
 // Names whose call makes a loop wait (so it is not a busy loop) or end.
-bool Pauses(const std::string& name) {
+bool Pauses(absl::string_view name) {
   static const LiteralTable<30> kNames(
       {"sleep",   "wait",  "input",   "recv",        "recvfrom",
        "accept",  "get",   "join",    "read",        "readline",
@@ -94,7 +94,7 @@ class PythonWalker : public ScriptWalker {
       const int first = k;
       while (k < end &&
              (view_.IsKind(k, TokenKind::kIdentifier) || view_.IsOp(k, "."))) {
-        module += view_[k].value;
+        absl::StrAppend(&module, view_[k].value);
         ++k;
       }
       if (view_[k < end ? k : end - 1].Is(TokenKind::kKeyword, "as") &&
@@ -118,7 +118,7 @@ class PythonWalker : public ScriptWalker {
     int k = i + 1;
     std::string module;
     while (k < end && !view_[k].Is(TokenKind::kKeyword, "import")) {
-      module += view_[k].value;
+      absl::StrAppend(&module, view_[k].value);
       ++k;
     }
     Import(module, i + 1, 0);
@@ -127,7 +127,7 @@ class PythonWalker : public ScriptWalker {
       if (t.IsOp("*")) {
         star_modules_.push_back(module);
       } else if (t.kind == TokenKind::kIdentifier) {
-        std::string local = t.value;
+        absl::string_view local = t.value;
         if (view_.IsKind(k + 1, TokenKind::kKeyword) &&
             view_[k + 1].value == "as" &&
             view_.IsKind(k + 2, TokenKind::kIdentifier)) {
@@ -181,7 +181,7 @@ class PythonWalker : public ScriptWalker {
     const int end = StatementEnd(k);
     FoldedValue value = eval_.Fold(k + 1, end);
     if (augmented) {
-      const std::string& name = view_[i].value;
+      const absl::string_view name = view_[i].value;
       auto it = bindings_.find(name);
       if (it == bindings_.end() || !it->second.IsString() ||
           !value.IsString()) {

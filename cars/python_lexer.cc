@@ -81,10 +81,11 @@ class PythonLexer {
     c.Advance();
     const uint32_t body = c.pos();
     while (!c.AtEnd() && c.Peek() != '\n') c.Advance();
-    ValueBuilder value(emit_->limits().max_value_bytes);
-    value.Append(c.Slice(body, c.pos()));
-    const uint8_t flags = value.truncated() ? kTokenTruncated : 0;
-    emit_->Emit(TokenKind::kComment, start, c.pos(), value.Take(), flags);
+    bool truncated = false;
+    const absl::string_view value =
+        emit_->Capped(c.Slice(body, c.pos()), &truncated);
+    emit_->Emit(TokenKind::kComment, start, c.pos(), value,
+                truncated ? kTokenTruncated : 0);
   }
 
   // Scans a string whose prefix (if any) started at `start`; the cursor is
@@ -133,21 +134,25 @@ class PythonLexer {
       c.Advance();
     }
     if (!terminated) body_end = c.pos();
-    ValueBuilder value(emit_->limits().max_value_bytes);
-    absl::string_view text = c.Slice(body, body_end);
-    if (raw) {
-      value.Append(text);
-    } else {
-      DecodePythonEscapes(text, bytes, &value);
-    }
+    const absl::string_view text = c.Slice(body, body_end);
     uint8_t flags = 0;
-    std::string decoded = value.Take();
-    if (!raw && EscapesSpellPlainText(text, decoded)) flags |= kTokenDisguised;
-    if (value.truncated()) flags |= kTokenTruncated;
+    bool truncated = false;
+    absl::string_view decoded;
+    if (raw || text.find('\\') == absl::string_view::npos) {
+      // Nothing to decode: the value is the text as written.
+      decoded = emit_->Capped(text, &truncated);
+    } else {
+      ValueBuilder value(emit_->limits().max_value_bytes);
+      DecodePythonEscapes(text, bytes, &value);
+      truncated = value.truncated();
+      decoded = emit_->Keep(value.Take(), text);
+      if (EscapesSpellPlainText(text, decoded)) flags |= kTokenDisguised;
+    }
+    if (truncated) flags |= kTokenTruncated;
     if (!terminated) flags |= kTokenUnterminated;
     if (bytes) flags |= kTokenBytes;
     if (!replacements.empty()) flags |= kTokenInterpolated;
-    emit_->Emit(TokenKind::kString, start, c.pos(), std::move(decoded), flags);
+    emit_->Emit(TokenKind::kString, start, c.pos(), decoded, flags);
     if (depth_ >= emit_->limits().max_nesting) return;
     for (Replacement& r : replacements) {
       if (r.end == 0) r.end = body_end;
@@ -174,20 +179,21 @@ class PythonLexer {
       }
     }
     emit_->Emit(TokenKind::kNumber, start, c.pos(),
-                std::string(c.Slice(start.pos, c.pos())));
+                c.Slice(start.pos, c.pos()));
   }
 
   void Name(ScanCursor& c) {
     const SourceMark start = c.mark();
-    std::string value;
-    bool folded = false;
+    // The name as written, unless a compatibility form was folded: then
+    // `folded` holds the decoded name.
+    std::string folded;
+    bool is_folded = false;
     // ASCII run first, taken as one slice.
     while (!c.AtEnd() && IsAsciiIdentChar(c.Peek())) c.Advance();
-    value.assign(c.source().data() + start.pos, c.pos() - start.pos);
     while (!c.AtEnd()) {
       const unsigned char ch = c.Peek();
       if (IsAsciiIdentChar(ch)) {
-        value.push_back(static_cast<char>(ch));
+        if (is_folded) folded.push_back(static_cast<char>(ch));
         c.Advance();
         continue;
       }
@@ -199,13 +205,16 @@ class PythonLexer {
         break;
       }
       if (const char ascii = AsciiFoldedFromCompatibilityForm(cp)) {
-        value.push_back(ascii);
-        folded = true;
-      } else {
-        value.append(c.source().data() + c.pos(), length);
+        if (!is_folded) folded = std::string(c.Slice(start.pos, c.pos()));
+        is_folded = true;
+        folded.push_back(ascii);
+      } else if (is_folded) {
+        folded.append(c.source().data() + c.pos(), length);
       }
       c.Advance(length);
     }
+    const absl::string_view value = is_folded ? emit_->Keep(std::move(folded))
+                                              : c.Slice(start.pos, c.pos());
     if (value.empty()) {  // a lone invisible or space-like code point
       size_t length;
       c.PeekCodePoint(&length);
@@ -213,10 +222,12 @@ class PythonLexer {
       return;
     }
     // String prefixes: r, u, b, f and their two-letter combinations.
-    if (!folded && value.size() <= 2 && (c.Peek() == '"' || c.Peek() == '\'')) {
+    if (!is_folded && value.size() <= 2 &&
+        (c.Peek() == '"' || c.Peek() == '\'')) {
       int prefix = 0;
       bool valid = true;
-      for (char p : absl::AsciiStrToLower(value)) {
+      for (char p : value) {
+        p = absl::ascii_tolower(static_cast<unsigned char>(p));
         if (p == 'r')
           prefix |= kRaw;
         else if (p == 'b')
@@ -233,8 +244,7 @@ class PythonLexer {
     }
     const TokenKind kind =
         IsKeyword(value) ? TokenKind::kKeyword : TokenKind::kIdentifier;
-    emit_->Emit(kind, start, c.pos(), std::move(value),
-                folded ? kTokenDisguised : 0);
+    emit_->Emit(kind, start, c.pos(), value, is_folded ? kTokenDisguised : 0);
   }
 
   void Operator(ScanCursor& c) {
@@ -246,7 +256,7 @@ class PythonLexer {
       const absl::string_view op = table.PrefixOf(c.Rest());
       if (!op.empty()) {
         c.Advance(op.size());
-        emit_->Emit(TokenKind::kOperator, start, c.pos(), std::string(op));
+        emit_->Emit(TokenKind::kOperator, start, c.pos(), op);
         return;
       }
     }
@@ -255,7 +265,7 @@ class PythonLexer {
     if ((ch == ')' || ch == ']' || ch == '}') && brackets_ > 0) --brackets_;
     c.Advance();
     emit_->Emit(TokenKind::kOperator, start, c.pos(),
-                std::string(1, static_cast<char>(ch)));
+                c.Slice(start.pos, c.pos()));
   }
 
   static constexpr int kRaw = 1;

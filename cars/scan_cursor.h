@@ -125,9 +125,10 @@ class TokenEmitter {
   LexedSource* out() { return out_; }
 
   // Appends a token spanning [start.pos, end) and returns its index, or -1
-  // when the budget is spent (and marks the output truncated).
+  // when the budget is spent (and marks the output truncated). `value` must
+  // view the source, static storage or a string from Keep().
   int Emit(TokenKind kind, const SourceMark& start, uint32_t end,
-           std::string value, uint8_t flags = 0) {
+           absl::string_view value, uint8_t flags = 0) {
     if (out_->tokens.size() >= limits_.max_tokens) {
       out_->truncated = true;
       return -1;
@@ -139,8 +140,25 @@ class TokenEmitter {
     t.end = end;
     t.line = start.line;
     t.column = start.column;
-    t.value = std::move(value);
+    t.value = value;
     return static_cast<int>(out_->tokens.size() - 1);
+  }
+
+  // A decoded value for Emit: `as_written` (a view of the source) when the
+  // decoding left it unchanged, else `value` moved into the output's store.
+  absl::string_view Keep(std::string value, absl::string_view as_written) {
+    if (value == as_written) return as_written;
+    return Keep(std::move(value));
+  }
+  absl::string_view Keep(std::string value) {
+    if (value.empty()) return absl::string_view();
+    return out_->decoded.emplace_back(std::move(value));
+  }
+  // `text` cut at max_value_bytes; *truncated is set when it was cut.
+  absl::string_view Capped(absl::string_view text, bool* truncated) const {
+    if (text.size() <= limits_.max_value_bytes) return text;
+    *truncated = true;
+    return text.substr(0, limits_.max_value_bytes);
   }
 
   // The last token emitted, or nullptr.

@@ -58,7 +58,7 @@ void ScriptWalker::Detect(absl::string_view analysis, int token,
                               std::move(detail), context_.depth});
 }
 
-void ScriptWalker::Bind(const std::string& name, FoldedValue value, int token) {
+void ScriptWalker::Bind(absl::string_view name, FoldedValue value, int token) {
   if (value.IsString() && !value.str.empty() &&
       (value.flags & (kFoldObfuscated | kFoldDecoded)) != 0) {
     AddFact(FactKind::kString, value.str, token, value.flags);
@@ -90,7 +90,7 @@ bool ScriptWalker::ChainStart(int i) const {
   if (t.kind == TokenKind::kIdentifier) {
     // Names being defined are not uses: def f(, class C(, function g(.
     if (i > 0 && view_[i - 1].kind == TokenKind::kKeyword) {
-      const std::string& k = view_[i - 1].value;
+      const absl::string_view k = view_[i - 1].value;
       if (k == "def" || k == "class" || k == "function" || k == "as")
         return false;
     }
@@ -111,7 +111,7 @@ bool ScriptWalker::ChainStart(int i) const {
 void ScriptWalker::Run() {
   for (const Token& t : lexed_.tokens) {
     if (t.kind == TokenKind::kComment) {
-      AddFact(FactKind::kComment, t.value, -1, 0);
+      AddFact(FactKind::kComment, std::string(t.value), -1, 0);
       out_->facts.back().where = context_.Place(t.begin, t.line, t.column);
     }
   }
@@ -153,12 +153,12 @@ void ScriptWalker::IdentifierChecks() {
                        "\" is spelled with escapes or look-alike characters"));
     }
     // _0x1f3a-style names are what JavaScript obfuscators emit.
-    if (t.value.size() >= 6 && t.value.compare(0, 3, "_0x") == 0 &&
+    if (t.value.size() >= 6 && absl::StartsWith(t.value, "_0x") &&
         t.value.find_first_not_of("0123456789abcdefABCDEF", 3) ==
             std::string::npos &&
-        generated.insert(t.value).second && generated.size() == 2) {
+        generated.emplace(t.value).second && generated.size() == 2) {
       Detect("obfuscated_identifiers", i,
-             "machine-generated identifiers such as " + t.value);
+             absl::StrCat("machine-generated identifiers such as ", t.value));
     }
   }
 }
@@ -174,7 +174,8 @@ void ScriptWalker::WalkAt(int i,
       if (!it->second.empty()) context.push_back(it->second);
     }
     uint32_t flags = t.Has(kTokenDisguised) ? kFoldObfuscated : 0;
-    AddFact(FactKind::kString, t.value, i, flags, std::move(context));
+    AddFact(FactKind::kString, std::string(t.value), i, flags,
+            std::move(context));
   }
   if (ChainStart(i) && !LoneName(i)) {
     ChainWalk walk;
@@ -288,7 +289,7 @@ bool ScriptWalker::LoneName(int i) const {
   return !ReportedReference(t.value);
 }
 
-bool ScriptWalker::ReportedReference(const std::string& chain) {
+bool ScriptWalker::ReportedReference(absl::string_view chain) {
   return ExpressionEvaluator::ReportedReference(chain);
 }
 

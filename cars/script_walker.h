@@ -51,7 +51,7 @@ class ScriptWalker {
                std::vector<std::string> context = {});
   void Detect(absl::string_view analysis, int token, std::string detail);
   // Binds `name`; hidden string values are reported as strings.
-  void Bind(const std::string& name, FoldedValue value, int token);
+  void Bind(absl::string_view name, FoldedValue value, int token);
   void Import(const std::string& module, int token, uint32_t flags);
   // Index of the token ending the statement that starts at i (a newline or
   // ';' at bracket depth 0, or the end).
@@ -104,7 +104,7 @@ class ScriptWalker {
   // True for a bare identifier that can produce no fact.
   bool LoneName(int i) const;
   // Whether a name chain is reported as a REFERENCE fact (not bare locals).
-  static bool ReportedReference(const std::string& chain);
+  static bool ReportedReference(absl::string_view chain);
   // Whether folding an argument can show more than its literal tokens.
   bool WorthFolding(const Argument& arg) const;
   // open(path, "w"/"a"/"x"/"+"): reports the path as written ("write_file").

@@ -1,7 +1,9 @@
 // Tokens produced by the CARS lexers (lexer.h). A token knows where it is in
 // the source (byte range, 1-based line and column) and, for strings and
 // identifiers, what it means after decoding (escapes processed, quotes
-// removed, compatibility forms folded).
+// removed, compatibility forms folded). The value is a view: into the
+// source when decoding left the text as written (almost every token), else
+// into the LexedSource's store of decoded values.
 #ifndef FORGE_CARS_TOKEN_H_
 #define FORGE_CARS_TOKEN_H_
 
@@ -10,6 +12,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace forge::cars {
 
@@ -67,7 +71,8 @@ struct Token {
   // For a Bash `<<` operator: index of its here-document token, or -1.
   int32_t link = -1;
   // Decoded value (see TokenKind); operators and numbers hold their text.
-  std::string value;
+  // Views the source or LexedSource::decoded: valid while both live.
+  absl::string_view value;
 
   // Literal comparisons; the length check comes first and the compare is
   // inlined (this is the analyses' hottest operation).

@@ -20,7 +20,8 @@ class FakeClassifier : public ChainClassifier {
 class Folder {
  public:
   Folder(Language language, const std::string& code)
-      : lexed_(Lex(language, code)),
+      : code_(code),
+        lexed_(Lex(language, code_)),
         view_(lexed_.tokens),
         budget_{1000000},
         eval_(view_, language, bindings_, classifier_, &budget_) {}
@@ -30,6 +31,7 @@ class Folder {
   const TokenView& view() const { return view_; }
 
  private:
+  std::string code_;  // the tokens view it
   LexedSource lexed_;
   TokenView view_;
   Bindings bindings_;

@@ -14,7 +14,7 @@ using ::testing::ElementsAre;
 std::vector<std::string> Values(const LexedSource& lexed, TokenKind kind) {
   std::vector<std::string> out;
   for (const Token& t : lexed.tokens) {
-    if (t.kind == kind) out.push_back(t.value);
+    if (t.kind == kind) out.emplace_back(t.value);
   }
   return out;
 }
@@ -184,11 +184,34 @@ TEST(LexerTest, TokenBudgetTruncates) {
 TEST(LexerTest, ValuesAreCapped) {
   LexLimits limits;
   limits.max_value_bytes = 8;
-  const LexedSource lexed =
-      Lex(Language::kJavaScript, "'" + std::string(100, 'a') + "'", limits);
+  const std::string source = "'" + std::string(100, 'a') + "'";
+  const LexedSource lexed = Lex(Language::kJavaScript, source, limits);
   ASSERT_EQ(lexed.tokens.size(), 1u);
   EXPECT_EQ(lexed.tokens[0].value.size(), 8u);
   EXPECT_TRUE(lexed.tokens[0].Has(kTokenTruncated));
+}
+
+TEST(LexerTest, ValuesWrittenAsIsViewTheSource) {
+  const std::string source = "name = 'plain text' + \"esc\\x61pe\"  # note\n";
+  const LexedSource lexed = Lex(Language::kPython, source);
+  const absl::string_view whole(source);
+  for (const Token& t : lexed.tokens) {
+    if (t.kind == TokenKind::kNewline) continue;
+    const bool in_source =
+        t.value.data() >= whole.data() &&
+        t.value.data() + t.value.size() <= whole.data() + whole.size();
+    // Only the string whose escape changed it lives in the decoded store.
+    EXPECT_EQ(in_source, t.value != "escape") << t.value;
+  }
+  EXPECT_EQ(lexed.decoded.size(), 1u);
+}
+
+TEST(LexerTest, DecodedValuesSurviveMovingTheResult) {
+  const std::string source = "x = '\\x65\\x76\\x61\\x6c' + `\\u0061${b}`\n";
+  LexedSource lexed = Lex(Language::kJavaScript, source);
+  const LexedSource moved = std::move(lexed);
+  EXPECT_THAT(Values(moved, TokenKind::kString), ElementsAre("eval", "a${b}"));
+  EXPECT_TRUE(moved.tokens[2].Has(kTokenDisguised));
 }
 
 }  // namespace
