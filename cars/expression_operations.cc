@@ -23,36 +23,18 @@ std::string ExpressionEvaluator::Placeholder(const FoldedValue& v) {
 
 namespace {
 
-// Whether NormalizeChain can change `chain`: it has a dot and starts like one
-// of the roots (b_glvwsR) or holds "__dict__", "?.", "constructor", ".call"
-// or ".apply" anywhere. One pass, since this runs for every chain.
+// Prefixes that name the global namespace: "builtins.eval" is "eval".
+constexpr absl::string_view kRoots[] = {
+    "builtins.", "__builtins__.", "globals().",      "locals().",
+    "vars().",   "globalThis.",   "window.",         "global.",
+    "self.",     "sys.modules.",  "__builtins__().", "Reflect.get()."};
+
+// Whether NormalizeChain can change `chain`: true when one of its rewrites
+// applies (a root prefix, "?.", ".__dict__", a constructor chain, .call or
+// .apply). Runs for every chain; most have none of these.
 bool MayNormalize(absl::string_view chain) {
-  bool dot = false;
-  bool special = false;
-  for (size_t k = 0; k < chain.size(); ++k) {
-    const absl::string_view rest = chain.substr(k);
-    switch (chain[k]) {
-      case '.':
-        dot = true;
-        special = special || absl::StartsWith(rest, ".call") ||
-                  absl::StartsWith(rest, ".apply");
-        break;
-      case '_':
-        special = special || absl::StartsWith(rest, "__dict__");
-        break;
-      case '?':
-        special = special || absl::StartsWith(rest, "?.");
-        break;
-      case 'c':
-        special = special || absl::StartsWith(rest, "constructor");
-        break;
-      default:
-        break;
-    }
-  }
-  if (!dot) return false;
-  if (special) return true;
-  switch (chain[0]) {
+  if (chain.size() < 3) return false;
+  switch (chain[0]) {  // the first bytes of the roots
     case 'b':
     case '_':
     case 'g':
@@ -61,10 +43,24 @@ bool MayNormalize(absl::string_view chain) {
     case 'w':
     case 's':
     case 'R':
-      return true;
+      for (absl::string_view root : kRoots) {
+        if (absl::StartsWith(chain, root)) return true;
+      }
+      break;
     default:
-      return false;
+      break;
   }
+  bool dot = false;
+  for (size_t k = 0; k + 1 < chain.size(); ++k) {
+    if (chain[k] == '?' && chain[k + 1] == '.') return true;
+    if (chain[k] != '.') continue;
+    dot = true;
+    if (chain[k + 1] == '_' && absl::StartsWith(chain.substr(k), ".__dict__"))
+      return true;
+  }
+  return dot &&
+         (absl::EndsWith(chain, "constructor.constructor") ||
+          absl::EndsWith(chain, ".call") || absl::EndsWith(chain, ".apply"));
 }
 
 }  // namespace
@@ -72,11 +68,9 @@ bool MayNormalize(absl::string_view chain) {
 std::string ExpressionEvaluator::NormalizeChain(std::string chain) {
   // Fast path: nothing to rewrite (the common case).
   if (!MayNormalize(chain)) return chain;
-  static constexpr absl::string_view kRoots[] = {
-      "builtins.", "__builtins__.", "globals().",      "locals().",
-      "vars().",   "globalThis.",   "window.",         "global.",
-      "self.",     "sys.modules.",  "__builtins__().", "Reflect.get()."};
-  absl::StrReplaceAll({{".__dict__", ""}, {"?.", "."}}, &chain);
+  if (absl::StrContains(chain, ".__dict__") || absl::StrContains(chain, "?.")) {
+    absl::StrReplaceAll({{".__dict__", ""}, {"?.", "."}}, &chain);
+  }
   for (bool again = true; again;) {
     again = false;
     for (absl::string_view root : kRoots) {

@@ -9,11 +9,7 @@
 #include "absl/strings/str_join.h"
 
 namespace forge::cars {
-namespace {
-
-constexpr size_t kMaxContext = 3;
-
-}  // namespace
+namespace {}  // namespace
 
 ScriptWalker::ScriptWalker(Language language, absl::string_view code,
                            const AnalysisContext& context, Evidence* out)
@@ -31,6 +27,7 @@ ScriptWalker::ScriptWalker(Language language, absl::string_view code,
   classifier_.Reserve(calls);
   sinks_.reserve(calls);
   call_at_open_.reserve(calls);
+  calls_.reserve(calls * 2);
 }
 
 Location ScriptWalker::Where(int token) const {
@@ -117,8 +114,7 @@ void ScriptWalker::Run() {
   }
   if (lexed_.truncated) Detect("input_too_complex", view_.size() - 1, "");
   IdentifierChecks();
-  // Open brackets: (closing index, chain when the bracket opens a call).
-  std::vector<std::pair<int, std::string>> stack;
+  OpenBrackets stack;
   bool at_statement = true;
   for (int i = 0; i < view_.size(); ++i) {
     const Token& t = view_[i];
@@ -163,16 +159,20 @@ void ScriptWalker::IdentifierChecks() {
   }
 }
 
-void ScriptWalker::WalkAt(int i,
-                          std::vector<std::pair<int, std::string>>* stack) {
+void ScriptWalker::AddEnclosingCalls(const OpenBrackets& stack,
+                                     std::vector<std::string>* context) const {
+  for (auto it = stack.rbegin();
+       it != stack.rend() && context->size() < kMaxContext; ++it) {
+    if (it->second >= 0) context->push_back(calls_[it->second].chain);
+  }
+}
+
+void ScriptWalker::WalkAt(int i, OpenBrackets* stack) {
   const Token& t = view_[i];
   while (!stack->empty() && stack->back().first < i) stack->pop_back();
   if (t.kind == TokenKind::kString) {
     std::vector<std::string> context;
-    for (auto it = stack->rbegin();
-         it != stack->rend() && context.size() < kMaxContext; ++it) {
-      if (!it->second.empty()) context.push_back(it->second);
-    }
+    AddEnclosingCalls(*stack, &context);
     uint32_t flags = t.Has(kTokenDisguised) ? kFoldObfuscated : 0;
     AddFact(FactKind::kString, std::string(t.value), i, flags,
             std::move(context));
@@ -197,7 +197,8 @@ void ScriptWalker::WalkAt(int i,
       AddFact(FactKind::kReference, std::move(ref.chain), ref.token, ref.flags);
     }
     for (const CallSite& call : walk.calls) {
-      call_at_open_[call.open] = call.chain;
+      // OnCall appends the call to calls_.
+      call_at_open_[call.open] = static_cast<int>(calls_.size());
       OnCall(call, *stack);
     }
   }
@@ -205,13 +206,11 @@ void ScriptWalker::WalkAt(int i,
       (t.value[0] == '(' || t.value[0] == '[' || t.value[0] == '{')) {
     auto it = call_at_open_.find(i);
     stack->emplace_back(view_.Partner(i),
-                        it == call_at_open_.end() ? "" : it->second);
+                        it == call_at_open_.end() ? -1 : it->second);
   }
 }
 
-void ScriptWalker::OnCall(
-    const CallSite& call,
-    const std::vector<std::pair<int, std::string>>& stack) {
+void ScriptWalker::OnCall(const CallSite& call, const OpenBrackets& stack) {
   // Reflect.construct(F, args) / Reflect.apply(F, self, args) call F.
   if (call.chain == "Reflect.construct" || call.chain == "Reflect.apply") {
     const std::vector<Argument> args = eval_.Arguments(call.open);
@@ -246,16 +245,16 @@ void ScriptWalker::OnCall(
     }
   }
   // Folded arguments: strings that are not plain literals.
-  std::vector<std::string> context = {call.chain};
-  for (auto it = stack.rbegin();
-       it != stack.rend() && context.size() < kMaxContext; ++it) {
-    if (!it->second.empty()) context.push_back(it->second);
-  }
+  std::vector<std::string> context;  // filled when first needed
   for (const Argument& arg : eval_.Arguments(call.open)) {
     if (!WorthFolding(arg)) continue;
     const FoldedValue v = eval_.Fold(arg.begin, arg.end);
     if (v.IsString() && !v.str.empty() &&
         (v.flags & (kFoldObfuscated | kFoldDecoded | kFoldFromVariable)) != 0) {
+      if (context.empty()) {
+        context.push_back(call.chain);
+        AddEnclosingCalls(stack, &context);
+      }
       AddFact(FactKind::kString, v.str, arg.begin, v.flags, context);
     }
   }

@@ -97,9 +97,17 @@ class ScriptWalker {
   absl::flat_hash_set<std::string> imported_;
 
  private:
-  void WalkAt(int i, std::vector<std::pair<int, std::string>>* stack);
-  void OnCall(const CallSite& call,
-              const std::vector<std::pair<int, std::string>>& stack);
+  // Calls around a string or argument named in its fact's context.
+  static constexpr size_t kMaxContext = 3;
+  // Open brackets around the walk's position: (closing index, index in
+  // calls_ of the call the bracket opens, or -1).
+  using OpenBrackets = std::vector<std::pair<int, int>>;
+  void WalkAt(int i, OpenBrackets* stack);
+  void OnCall(const CallSite& call, const OpenBrackets& stack);
+  // Appends the chains of the calls around the position, innermost first,
+  // until `context` holds kMaxContext.
+  void AddEnclosingCalls(const OpenBrackets& stack,
+                         std::vector<std::string>* context) const;
   void OnSink(const CallSite& call, const SinkInfo& sink);
   // True for a bare identifier that can produce no fact.
   bool LoneName(int i) const;
@@ -115,8 +123,8 @@ class ScriptWalker {
 
   // SinkFor answers by chain (rules are matched once per distinct chain).
   absl::flat_hash_map<std::string, SinkInfo> sinks_;
-  // Chain of the call each recorded '(' belongs to.
-  absl::flat_hash_map<int, std::string> call_at_open_;
+  // Index in calls_ of the call each recorded '(' belongs to.
+  absl::flat_hash_map<int, int> call_at_open_;
 };
 
 }  // namespace forge::cars
