@@ -9,6 +9,7 @@
 #endif
 
 #include "absl/strings/ascii.h"
+#include "server/privacy/block_classes.h"
 #include "server/privacy/validators.h"
 
 namespace forge::privacy {
@@ -485,117 +486,7 @@ void Prefilter::CheckUrl(const uint8_t* s, size_t n, size_t i,
   if (scheme < i) AddShape(PRIVACY_SHAPE_URL_USERINFO, scheme, end, out);
 }
 
-// Bit i of the result is set when p[i] may start something the prefilter
-// checks: a special byte (@ : = + ( % backslash), a letter after a
-// non-letter, a capital after a small letter, or a digit, '_' or '-' after
-// a byte that is not part of a token. `before` is the byte preceding p[0].
-uint32_t Prefilter::InterestingMask(const uint8_t* p, uint8_t before) {
-#if defined(__SSE2__)
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  auto in_range = [](__m128i x, char lo, char hi) {
-    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(lo - 1)),
-                         _mm_cmplt_epi8(x, _mm_set1_epi8(hi + 1)));
-  };
-  auto eq = [](__m128i x, char c) {
-    return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
-  };
-  // Letters: fold case with 0x20 (digits and most punctuation stay out of
-  // 'a'..'z' when folded; '@' '[' '\\' ']' '^' '_' '`' land on '`'..'\x7f').
-  const __m128i letter =
-      in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-  const __m128i digit = in_range(v, '0', '9');
-  const __m128i inner = _mm_or_si128(eq(v, '_'), eq(v, '-'));
-  const __m128i alnum = _mm_or_si128(letter, digit);
-  const __m128i tok = _mm_or_si128(alnum, inner);
-  // The same classes one byte back; lane 0 takes `before`'s class.
-  const int before_alnum = absl::ascii_isalnum(before) ? 0xff : 0;
-  const int before_tok =
-      before_alnum != 0 || before == '_' || before == '-' ? 0xff : 0;
-  const __m128i palnum =
-      _mm_or_si128(_mm_slli_si128(alnum, 1), _mm_cvtsi32_si128(before_alnum));
-  const __m128i ptok =
-      _mm_or_si128(_mm_slli_si128(tok, 1), _mm_cvtsi32_si128(before_tok));
-  __m128i special = _mm_or_si128(eq(v, '@'), eq(v, ':'));
-  special = _mm_or_si128(special, _mm_or_si128(eq(v, '='), eq(v, '+')));
-  special = _mm_or_si128(special, _mm_or_si128(eq(v, '('), eq(v, '%')));
-  special = _mm_or_si128(special, eq(v, '\\'));
-  // Letters after a non-alphanumeric ('_' and '-' included: words inside
-  // identifiers); digits, '_' and '-' that start a token.
-  const __m128i word_start = _mm_andnot_si128(palnum, letter);
-  const __m128i token_start =
-      _mm_andnot_si128(ptok, _mm_or_si128(digit, inner));
-  const __m128i any =
-      _mm_or_si128(special, _mm_or_si128(word_start, token_start));
-  return static_cast<uint32_t>(_mm_movemask_epi8(any));
-#else
-  uint32_t mask = 0;
-  uint8_t pcls = kClass[before];
-  for (int i = 0; i < 16; ++i) {
-    const uint8_t cls = kClass[p[i]];
-    const bool palnum = pcls == kLower || pcls == kUpper || pcls == kDigit;
-    const bool ptok = palnum || pcls == kInner;
-    const bool hit = cls == kSpecial ||
-                     ((cls == kLower || cls == kUpper) && !palnum) ||
-                     ((cls == kDigit || cls == kInner) && !ptok);
-    mask |= static_cast<uint32_t>(hit) << i;
-    pcls = cls;
-  }
-  return mask;
-#endif
-}
-
-#if defined(__x86_64__)
-// The same as InterestingMask over 32 bytes with AVX2; bit i for p[i].
-__attribute__((target("avx2"))) static uint32_t InterestingMask32(
-    const uint8_t* p, uint8_t before, bool* digits) {
-  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-#define FORGE_IN_RANGE(x, lo, hi)                                  \
-  _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8((lo)-1)), \
-                   _mm256_cmpgt_epi8(_mm256_set1_epi8((hi) + 1), x))
-#define FORGE_EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c))
-  const __m256i letter =
-      FORGE_IN_RANGE(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z');
-  const __m256i digit = FORGE_IN_RANGE(v, '0', '9');
-  const __m256i inner = _mm256_or_si256(FORGE_EQ(v, '_'), FORGE_EQ(v, '-'));
-  const __m256i alnum = _mm256_or_si256(letter, digit);
-  const __m256i tok = _mm256_or_si256(alnum, inner);
-  __m256i special = _mm256_or_si256(FORGE_EQ(v, '@'), FORGE_EQ(v, ':'));
-  special = _mm256_or_si256(
-      special, _mm256_or_si256(FORGE_EQ(v, '='), FORGE_EQ(v, '+')));
-  special = _mm256_or_si256(
-      special, _mm256_or_si256(FORGE_EQ(v, '('), FORGE_EQ(v, '%')));
-  special = _mm256_or_si256(special, FORGE_EQ(v, '\\'));
-#undef FORGE_IN_RANGE
-#undef FORGE_EQ
-  const uint32_t alnum_bits =
-      static_cast<uint32_t>(_mm256_movemask_epi8(alnum));
-  const uint32_t tok_bits = static_cast<uint32_t>(_mm256_movemask_epi8(tok));
-  const uint32_t letter_bits =
-      static_cast<uint32_t>(_mm256_movemask_epi8(letter));
-  const uint32_t digit_bits =
-      static_cast<uint32_t>(_mm256_movemask_epi8(digit));
-  const uint32_t inner_bits =
-      static_cast<uint32_t>(_mm256_movemask_epi8(inner));
-  const uint32_t special_bits =
-      static_cast<uint32_t>(_mm256_movemask_epi8(special));
-  // The previous byte's classes: shift left by one, `before` in bit 0.
-  const uint32_t before_alnum = absl::ascii_isalnum(before) ? 1 : 0;
-  const uint32_t before_tok =
-      before_alnum != 0 || before == '_' || before == '-' ? 1 : 0;
-  const uint32_t palnum = (alnum_bits << 1) | before_alnum;
-  const uint32_t ptok = (tok_bits << 1) | before_tok;
-  *digits = digit_bits != 0;
-  return special_bits | (letter_bits & ~palnum) |
-         ((digit_bits | inner_bits) & ~ptok);
-}
-
-static bool HasAvx2() {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2;
-}
-#endif
-
-// Handles the position InterestingMask reported; returns where scanning
+// Handles a position the scan reported; returns where scanning
 // resumes (past a number group, an IPv6 token, "==").
 size_t Prefilter::Visit(const uint8_t* s, size_t n, size_t i,
                         Candidates* out) const {
@@ -675,51 +566,62 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
   if (has_always_) AddShape(PRIVACY_SHAPE_ALWAYS, 0, text.size(), out);
   const uint8_t* s = reinterpret_cast<const uint8_t*>(text.data());
   const size_t n = text.size();
+  constexpr size_t kWidth = 64;
   size_t resume = 0;  // positions before this were covered by a Visit
-#if defined(__x86_64__)
-  const size_t width = HasAvx2() ? 32 : 16;
-#else
-  const size_t width = 16;
-#endif
-  for (size_t block = 0; block < n; block += width) {
-    uint32_t mask;
-    const uint8_t before = block > 0 ? s[block - 1] : ' ';
-    const size_t len = std::min(width, n - block);
-    uint8_t tail[32];
-    const uint8_t* p = s + block;
-    if (len < width) {
-      std::memset(tail, ' ', sizeof(tail));
-      std::memcpy(tail, s + block, len);
-      p = tail;
-    }
-#if defined(__x86_64__)
-    if (width == 32) {
-      bool digits = false;
-      mask = InterestingMask32(p, before, &digits);
-      out->digits |= digits;
-    } else
-#endif
-    {
-      mask = InterestingMask(p, before);
-      for (size_t k = 0; k < len && !out->digits; ++k) {
-        out->digits = IsDigit(p[k]);
-      }
-    }
-    if (len < width) mask &= (1u << len) - 1;
+  for (size_t block = 0; block < n; block += kWidth) {
+    const size_t len = std::min(kWidth, n - block);
+    // Positions before `resume` and past the text are out.
+    uint64_t open = len < kWidth ? (uint64_t{1} << len) - 1 : ~uint64_t{0};
     if (resume > block) {
       const size_t covered = resume - block;
-      if (covered >= width) continue;
-      mask &= ~((1u << covered) - 1);
+      if (covered >= kWidth) continue;
+      open &= ~((uint64_t{1} << covered) - 1);
+    }
+    uint8_t tail[kWidth];
+    const uint8_t* p = s + block;
+    if (len < kWidth) {
+      std::memset(tail, ' ', sizeof(tail));
+      std::memcpy(tail, p, len);
+      p = tail;
+    }
+    BlockClasses c;
+    ClassifyBlock(p, &c);
+    if (c.digit != 0) out->digits = true;
+    // The same classes one byte back; bit 0 takes the byte before the block.
+    const uint8_t before = block > 0 ? s[block - 1] : ' ';
+    const uint64_t alnum = c.letter | c.digit;
+    const uint64_t tok = alnum | c.inner;
+    const uint64_t palnum =
+        (alnum << 1) | (absl::ascii_isalnum(before) ? 1 : 0);
+    const uint64_t ptok =
+        (tok << 1) | (kClass[before] == kInner || (palnum & 1) ? 1 : 0);
+    // Letters after a non-alphanumeric ('_' and '-' included: words inside
+    // identifiers); digits, '_' and '-' that start a token.
+    const uint64_t word = c.letter & ~palnum & open;
+    const uint64_t token = (c.digit | c.inner) & ~ptok & open;
+    // Special bytes and number starts always need a look; a word or '_'/'-'
+    // start only when a literal or word may start there, a capital also when
+    // an IBAN may (Visit does nothing else with them).
+    uint64_t mask = (c.special & open) | (token & c.digit);
+    for (uint64_t m = (word & ~c.upper) | (token & c.inner); m != 0;
+         m &= m - 1) {
+      const size_t k = static_cast<size_t>(__builtin_ctzll(m));
+      if (MayStart(s, n, block + k)) mask |= uint64_t{1} << k;
+    }
+    for (uint64_t m = word & c.upper; m != 0; m &= m - 1) {
+      const size_t k = static_cast<size_t>(__builtin_ctzll(m));
+      const size_t i = block + k;
+      if ((i + 1 < n && MayStart(s, n, i)) ||
+          (i + 3 < n && absl::ascii_isupper(s[i + 1]) && IsDigit(s[i + 2]) &&
+           IsDigit(s[i + 3]))) {
+        mask |= uint64_t{1} << k;
+      }
     }
     while (mask != 0) {
-      const size_t i = block + static_cast<size_t>(__builtin_ctz(mask));
+      const size_t i = block + static_cast<size_t>(__builtin_ctzll(mask));
       mask &= mask - 1;
       if (i < resume) continue;
-      const uint8_t cls = kClass[s[i]];
-      if ((cls == kLower || cls == kInner) && !MayStart(s, n, i)) {
-        continue;  // a word no literal or word starts like
-      }
-      if (cls == kDigit) {
+      if (IsDigit(s[i])) {
         // A lone number, or a decimal ("0.234"), ends here unless it is
         // a 13-19 digit run; groups go to ScanNumber.
         size_t e = i + 1;
@@ -729,22 +631,22 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
           while (f < n && IsDigit(s[f])) ++f;
           if (!(f + 1 < n && IsSeparator(s[f]) && IsDigit(s[f + 1]))) {
             resume = f;
-            if (resume >= block + width) break;
-            mask &= ~((1u << (resume - block)) - 1);
+            if (resume >= block + kWidth) break;
+            mask &= ~((uint64_t{1} << (resume - block)) - 1);
             continue;
           }
         } else if (!(e + 1 < n && (IsSeparator(s[e]) || s[e + 1] == '(') &&
                      (IsDigit(s[e + 1]) || IsSeparator(s[e + 1]))) &&
                    (e - i < 13 || e - i > 19)) {
           resume = e;
-          if (resume >= block + width) break;
-          mask &= ~((1u << (resume - block)) - 1);
+          if (resume >= block + kWidth) break;
+          mask &= ~((uint64_t{1} << (resume - block)) - 1);
           continue;
         }
       }
       resume = Visit(s, n, i, out);
-      if (resume >= block + width) break;
-      if (resume > i + 1) mask &= ~((1u << (resume - block)) - 1);
+      if (resume >= block + kWidth) break;
+      if (resume > i + 1) mask &= ~((uint64_t{1} << (resume - block)) - 1);
     }
   }
 }

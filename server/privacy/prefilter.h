@@ -87,7 +87,6 @@ class Prefilter {
   };
 
   void AddStart(const std::string& text, bool case_insensitive, uint16_t bit);
-  static uint32_t InterestingMask(const uint8_t* p, uint8_t before);
   size_t Visit(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
   void CheckStart(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
   size_t ScanNumber(const uint8_t* s, size_t n, size_t i,
