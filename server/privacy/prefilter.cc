@@ -577,11 +577,13 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
       if (covered >= kWidth) continue;
       open &= ~((uint64_t{1} << covered) - 1);
     }
-    uint8_t tail[kWidth];
+    // The block and the four bytes after it, for the start filter: from
+    // the text, or copied with zeros past its end.
+    uint8_t tail[kWidth + 8];
     const uint8_t* p = s + block;
-    if (len < kWidth) {
-      std::memset(tail, ' ', sizeof(tail));
-      std::memcpy(tail, p, len);
+    if (block + kWidth + 4 > n) {
+      std::memset(tail, 0, sizeof(tail));
+      std::memcpy(tail, p, n - block);
       p = tail;
     }
     BlockClasses c;
@@ -606,12 +608,16 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
     for (uint64_t m = (word & ~c.upper) | (token & c.inner); m != 0;
          m &= m - 1) {
       const size_t k = static_cast<size_t>(__builtin_ctzll(m));
-      if (MayStart(s, n, block + k)) mask |= uint64_t{1} << k;
+      uint32_t four;
+      std::memcpy(&four, p + k, 4);
+      if (MayStartWith(four)) mask |= uint64_t{1} << k;
     }
     for (uint64_t m = word & c.upper; m != 0; m &= m - 1) {
       const size_t k = static_cast<size_t>(__builtin_ctzll(m));
       const size_t i = block + k;
-      if ((i + 1 < n && MayStart(s, n, i)) ||
+      uint32_t four;
+      std::memcpy(&four, p + k, 4);
+      if ((i + 1 < n && MayStartWith(four)) ||
           (i + 3 < n && absl::ascii_isupper(s[i + 1]) && IsDigit(s[i + 2]) &&
            IsDigit(s[i + 3]))) {
         mask |= uint64_t{1} << k;

@@ -110,10 +110,14 @@ class Prefilter {
     } else {
       std::memcpy(&four, s + i, n - i);
     }
+    return MayStartWith(four);
+  }
+  // The same for the four bytes at the start (zeros past the text).
+  bool MayStartWith(uint32_t four) const {
     four |= 0x20202020u;
-    if (!start2_.test(four & 0xffffu)) return false;
-    if (start3_.test(((four & 0x00ffffffu) * 0x9E3779B1u) >> 16)) return true;
-    return start4_.test((four * 0x9E3779B1u) >> 16);
+    if (!start2_[four & 0xffffu]) return false;
+    if (start3_[((four & 0x00ffffffu) * 0x9E3779B1u) >> 16]) return true;
+    return start4_[(four * 0x9E3779B1u) >> 16];
   }
   std::bitset<65536> start2_;
   std::bitset<65536> start3_;
