@@ -164,24 +164,6 @@ std::unique_ptr<ServerProcess> StartServer(const std::string& config) {
   return std::move(*server);
 }
 
-uint32_t Ready(Stub& stub, const std::string& runtime) {
-  grpc::ClientContext context;
-  forge::exec::v1::ListRuntimesResponse response;
-  stub.ListRuntimes(&context, {}, &response);
-  for (const auto& r : response.runtimes())
-    if (r.name() == runtime) return r.ready();
-  return 0;
-}
-
-bool WaitReady(Stub& stub, const std::string& runtime, uint32_t count) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(120);
-  while (Ready(stub, runtime) < count) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
-}
-
 // --- latency -------------------------------------------------------------
 
 struct Mode {
@@ -272,9 +254,12 @@ void Latency(int rounds) {
           [&, rt] { return ExecuteRun(*tmpfs_stub, rt.name, rt.code); });
     }
   }
-  WaitReady(*warm_stub, "python", 4);
-  WaitReady(*cold_stub, "python", 4);
-  WaitReady(*tmpfs_stub, "python", 4);
+  forge::testing::WaitForReadySandboxes(*warm_stub, "python", 4,
+                                        absl::Seconds(120));
+  forge::testing::WaitForReadySandboxes(*cold_stub, "python", 4,
+                                        absl::Seconds(120));
+  forge::testing::WaitForReadySandboxes(*tmpfs_stub, "python", 4,
+                                        absl::Seconds(120));
   for (int round = -5; round < rounds; ++round) {  // 5 warm-up rounds
     for (Mode& mode : modes) {
       Timed t = mode.run();
@@ -359,7 +344,8 @@ void ThroughputSuite(int seconds) {
     Throughput b = RunFor(concurrency, absl::Seconds(seconds), [&](int) {
       return Timed{BareRun(bare), true, false, 0};
     });
-    WaitReady(*stubs[0], "python", 4);
+    forge::testing::WaitForReadySandboxes(*stubs[0], "python", 4,
+                                          absl::Seconds(120));
     Throughput w = RunFor(concurrency, absl::Seconds(seconds), [&](int worker) {
       return ExecuteRun(*stubs[worker], "python", "print(1)");
     });
@@ -415,7 +401,8 @@ void Memory() {
   for (int pool : {0, 8, 32}) {
     auto server = StartServer(RuntimesConfig(/*warm=*/true, pool));
     auto stub = server->NewStub();
-    if (!WaitReady(*stub, "python", pool)) {
+    if (!forge::testing::WaitForReadySandboxes(*stub, "python", pool,
+                                               absl::Seconds(120))) {
       std::fprintf(stderr, "execute_bench: pool of %d never filled\n", pool);
       std::exit(1);
     }

@@ -202,21 +202,6 @@ std::unique_ptr<ServerProcess> StartServer(const std::string& config) {
   return std::move(*server);
 }
 
-uint32_t Ready(Stub& stub, const std::string& runtime) {
-  grpc::ClientContext context;
-  forge::exec::v1::ListRuntimesResponse response;
-  stub.ListRuntimes(&context, {}, &response);
-  for (const auto& r : response.runtimes())
-    if (r.name() == runtime) return r.ready();
-  return 0;
-}
-
-void WaitReady(Stub& stub, const std::string& runtime, uint32_t count) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(120);
-  while (Ready(stub, runtime) < count && absl::Now() < deadline)
-    absl::SleepFor(absl::Milliseconds(20));
-}
-
 std::string EventName(const forge::exec::v1::ExecuteEvent& event) {
   if (event.has_audit()) return absl::StrCat("audit ", event.audit().type());
   if (event.has_output()) return "output";
@@ -229,7 +214,9 @@ void ServerPhases(int rounds, const std::string& code) {
   auto stub = server->NewStub();
   Samples samples;
   for (int round = -5; round < rounds; ++round) {
-    WaitReady(*stub, "python", 4);  // every round takes a warm sandbox
+    forge::testing::WaitForReadySandboxes(
+        *stub, "python", 4,
+        absl::Seconds(120));  // every round takes a warm sandbox
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
     const absl::Time start = absl::Now();
@@ -294,7 +281,7 @@ std::string LoadAverage() {
 void Drift(int seconds, int bucket_seconds, int interval_ms) {
   auto server = StartServer("");
   auto stub = server->NewStub();
-  WaitReady(*stub, "python", 4);
+  forge::testing::WaitForReadySandboxes(*stub, "python", 4, absl::Seconds(120));
   const pid_t launcher = FirstChild(server->pid());
   std::printf(
       "drift: warm python print(1) every %d ms for %d s, buckets of %d s\n"
@@ -322,12 +309,12 @@ void Drift(int seconds, int bucket_seconds, int interval_ms) {
         if (event.has_started() && event.started().warm()) ++warm;
       absl::SleepFor(next - absl::Now());
     }
-    std::printf("%-6d %7zu %8.2f %8.2f %5.0f%% %11lu %13lu %6u %5s\n",
-                (b + 1) * bucket_seconds, ms.size(), Percentile(ms, 0.5),
-                Percentile(ms, 0.99),
-                100.0 * warm / std::max<size_t>(1, ms.size()),
-                RssKib(server->pid()), RssKib(launcher), Ready(*stub, "python"),
-                LoadAverage().c_str());
+    std::printf(
+        "%-6d %7zu %8.2f %8.2f %5.0f%% %11lu %13lu %6u %5s\n",
+        (b + 1) * bucket_seconds, ms.size(), Percentile(ms, 0.5),
+        Percentile(ms, 0.99), 100.0 * warm / std::max<size_t>(1, ms.size()),
+        RssKib(server->pid()), RssKib(launcher),
+        forge::testing::ReadySandboxes(*stub, "python"), LoadAverage().c_str());
   }
   std::printf("failures: %d\n", failures);
 }

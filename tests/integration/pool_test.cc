@@ -133,10 +133,9 @@ class PoolTest : public ::testing::Test {
 
   // Waits until the pool of `runtime` is full again (refill is background).
   void WaitForReady(const std::string& runtime, uint32_t count) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (Describe(runtime).ready() < count && absl::Now() < deadline)
-      absl::SleepFor(absl::Milliseconds(10));
-    ASSERT_GE(Describe(runtime).ready(), count) << runtime << " never refilled";
+    ASSERT_TRUE(
+        WaitForReadySandboxes(*stub_, runtime, count, absl::Seconds(20)))
+        << runtime << " never refilled";
   }
 
   // Runs `code` in a sandbox taken from the full pool; expects exit 0.

@@ -360,17 +360,6 @@ TEST_F(SandboxFaultsTest, LauncherKilledMidExecutionEndsJobsAndIsRestarted) {
   }
 }
 
-// Whether ListRuntimes shows a ready sandbox of `runtime`.
-bool HasReady(forge::exec::v1::ExecutionService::Stub& stub,
-              const std::string& runtime) {
-  grpc::ClientContext context;
-  forge::exec::v1::ListRuntimesResponse response;
-  if (!stub.ListRuntimes(&context, {}, &response).ok()) return false;
-  for (const auto& r : response.runtimes())
-    if (r.name() == runtime) return r.ready() > 0;
-  return false;
-}
-
 // Property: a cgroup limit the launcher cannot write fails the execution
 // closed — the program never runs without the limits it was given: the
 // execution ends OUTCOME_INTERNAL_ERROR naming the cgroup file and the
@@ -383,8 +372,8 @@ TEST_F(SandboxFaultsTest, CgroupLimitWriteFailureFailsClosed) {
   ASSERT_NO_FATAL_FAILURE(StartServer(""));
   const pid_t launcher = LauncherOf(server_->pid());
   ASSERT_GT(launcher, 0);
-  ASSERT_TRUE(
-      WaitFor([&] { return HasReady(*stub_, "bash"); }, absl::Seconds(60)))
+  ASSERT_TRUE(WaitFor([&] { return 0 < ReadySandboxes(*stub_, "bash"); },
+                      absl::Seconds(60)))
       << "the bash pool did not fill";
   // The launcher's cgroup subtree becomes read-only (for everyone: a
   // read-only mount stops root too), ready sandboxes included.

@@ -198,6 +198,28 @@ forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
   return request;
 }
 
+uint32_t ReadySandboxes(forge::exec::v1::ExecutionService::Stub& stub,
+                        const std::string& runtime) {
+  grpc::ClientContext context;
+  forge::exec::v1::ListRuntimesResponse response;
+  if (!stub.ListRuntimes(&context, {}, &response).ok()) return 0;
+  for (const auto& described : response.runtimes()) {
+    if (described.name() == runtime) return described.ready();
+  }
+  return 0;
+}
+
+bool WaitForReadySandboxes(forge::exec::v1::ExecutionService::Stub& stub,
+                           const std::string& runtime, uint32_t count,
+                           absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (ReadySandboxes(stub, runtime) < count) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return true;
+}
+
 int CountProcessesMatching(const std::string& needle) {
   int count = 0;
   DIR* proc = ::opendir("/proc");

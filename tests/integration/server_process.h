@@ -88,6 +88,17 @@ CollectedEvents Execute(forge::exec::v1::ExecutionService::Stub& stub,
 forge::exec::v1::ExecuteRequest Request(const std::string& runtime,
                                         const std::string& code);
 
+// Sandboxes ready in the pool of `runtime` now (ListRuntimes); 0 when the
+// call fails or the runtime is unknown.
+uint32_t ReadySandboxes(forge::exec::v1::ExecutionService::Stub& stub,
+                        const std::string& runtime);
+
+// Waits up to `timeout` until the pool of `runtime` holds at least `count`
+// ready sandboxes (ListRuntimes); returns whether it did.
+bool WaitForReadySandboxes(forge::exec::v1::ExecutionService::Stub& stub,
+                           const std::string& runtime, uint32_t count,
+                           absl::Duration timeout);
+
 // Full paths of the audit-*.jsonl files in `dir`, in name order.
 std::vector<std::string> AuditLogFiles(const std::string& dir);
 
