@@ -182,11 +182,18 @@ void Execution::Start() {
           "it did not run");
     };
     // The start records go together: one write and one fsync before the
-    // code may run.
+    // code may run. When the sandbox is already there (a ready one from the
+    // pool), its sandbox_start goes with them: appended when the job starts,
+    // its fsync would still be under way when a short program ends, and the
+    // closing records would wait for it before their own.
     std::vector<forge::exec::v1::AuditRecord> start;
     start.push_back(ExecutionStartRecord(who_, request_));
     start.push_back(RiskAssessmentRecord(who_, assessed->assessment, action));
     if (token) start.push_back(TokenUseRecord(who_, *token));
+    if (sandbox_ && pending_run_) {
+      start.push_back(SandboxStartRecord(who_, StartedEventLocked()));
+      sandbox_start_recorded_ = true;
+    }
     absl::Status recorded =
         AppendAuditGroupLocked(std::move(start), start_recorded);
     if (!recorded.ok()) {
@@ -632,16 +639,11 @@ void Execution::MaybeRunLocked() {
   PendingRun run = std::move(*pending_run_);
   pending_run_.reset();
   QueuedEvent started;
-  auto* event = started.event.mutable_started();
-  event->set_runtime(request_.runtime());
-  event->set_runtime_version(runtime_->version);
-  event->set_sandbox_id(sandbox_->id());
-  *event->mutable_queued() = ToProto(queued_);
-  event->set_warm(warm_);
-  for (const std::string& protection : sandbox_->protections()) {
-    event->add_protections(protection);
+  *started.event.mutable_started() = StartedEventLocked();
+  if (!sandbox_start_recorded_) {
+    (void)AppendAuditLocked(SandboxStartRecord(who_, started.event.started()),
+                            nullptr);
   }
-  (void)AppendAuditLocked(SandboxStartRecord(who_, *event), nullptr);
   Enqueue(std::move(started));
   context_.log->info("execution_id={} event=started sandbox_id={} queued_ms={}",
                      id_, sandbox_->id(), absl::ToInt64Milliseconds(queued_));
@@ -651,6 +653,19 @@ void Execution::MaybeRunLocked() {
                 [self = shared_from_this()](sandbox::SandboxResult result) {
                   self->OnSandboxFinished(std::move(result));
                 });
+}
+
+forge::exec::v1::Started Execution::StartedEventLocked() const {
+  forge::exec::v1::Started event;
+  event.set_runtime(request_.runtime());
+  event.set_runtime_version(runtime_->version);
+  event.set_sandbox_id(sandbox_->id());
+  *event.mutable_queued() = ToProto(queued_);
+  event.set_warm(warm_);
+  for (const std::string& protection : sandbox_->protections()) {
+    event.add_protections(protection);
+  }
+  return event;
 }
 
 void Execution::MaybeEnqueueFinished() {

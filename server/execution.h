@@ -130,6 +130,9 @@ class Execution : public PipeListener,
   // Starts the job once the sandbox is ready and the start of the
   // execution is on disk (never before: nothing runs unaudited).
   void MaybeRunLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // The `started` event of the sandbox taken (sandbox_ is set).
+  forge::exec::v1::Started StartedEventLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void StopStreamsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void ReleaseSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void SetVerdict(forge::exec::v1::Outcome outcome, std::string message)
@@ -188,6 +191,9 @@ class Execution : public PipeListener,
   };
   std::optional<PendingRun> pending_run_ ABSL_GUARDED_BY(mutex_);
   bool start_recorded_ ABSL_GUARDED_BY(mutex_) = false;
+  // sandbox_start went with the start records (the sandbox was ready when
+  // they were appended), so the run does not append it again.
+  bool sandbox_start_recorded_ ABSL_GUARDED_BY(mutex_) = false;
   bool running_in_sandbox_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Time admitted_at_ ABSL_GUARDED_BY(mutex_);
   absl::Time sandbox_ready_at_ ABSL_GUARDED_BY(mutex_);

@@ -114,6 +114,30 @@ TEST_F(AuditTest, EveryStepIsRecordedStreamedAndVerifiable) {
   EXPECT_GT(files.signatures, 0u);
 }
 
+// A sandbox taken ready from the pool is recorded with the start records,
+// in their batch: its sandbox_start is durable (and streamed) before
+// `started`, so the closing records never wait behind its fsync.
+TEST_F(AuditTest, AReadySandboxIsRecordedWithTheStartRecords) {
+  auto server = ServerProcess::Start(Config());
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = (*server)->NewStub();
+  ASSERT_TRUE(WaitForReadySandboxes(*stub, "python", 1, absl::Seconds(60)))
+      << "the python pool never filled";
+
+  CollectedEvents run = Execute(*stub, Request("python", "print(1)\n"));
+  ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+  ASSERT_EQ(run.finished.outcome(), forge::exec::v1::OUTCOME_EXITED)
+      << run.finished.message();
+  std::vector<std::string> order;
+  for (const auto& event : run.events) {
+    if (event.has_audit()) order.push_back(event.audit().type());
+    if (event.has_started()) order.push_back("started");
+  }
+  EXPECT_THAT(order, ::testing::ElementsAre("execution_start",
+                                            "risk_assessment", "sandbox_start",
+                                            "started", "execution_end"));
+}
+
 TEST_F(AuditTest, KillNineLosesNoAcknowledgedRecord) {
   // Executions run under load while the server is killed with SIGKILL at
   // random moments; every record a client saw must be in the log after
