@@ -146,8 +146,39 @@ class BashLexer {
     pending_.clear();
   }
 
+  static constexpr int kNotPlain = -2;
+
+  // A word without quotes, escapes or expansions (most words) is its own
+  // value: emitted as a view of the source, its token index returned (or -1
+  // past the token budget). kNotPlain, with the cursor unmoved, otherwise.
+  int PlainWord(ScanCursor& c) {
+    const absl::string_view rest = c.Rest();
+    size_t n = 0;
+    for (; n < rest.size(); ++n) {
+      const unsigned char ch = static_cast<unsigned char>(rest[n]);
+      if (ch == '\'' || ch == '"' || ch == '\\' || ch == '$' || ch == '`')
+        return kNotPlain;
+      if (IsMeta(ch)) {
+        // <( and >( continue the word as a process substitution.
+        if ((ch == '<' || ch == '>') && n + 1 < rest.size() &&
+            rest[n + 1] == '(')
+          return kNotPlain;
+        break;
+      }
+    }
+    const SourceMark start = c.mark();
+    c.AdvanceInLine(n);
+    bool truncated = false;
+    const absl::string_view value =
+        emit_->Capped(rest.substr(0, n), &truncated);
+    return emit_->Emit(TokenKind::kWord, start, c.pos(), value,
+                       truncated ? kTokenTruncated : 0);
+  }
+
   // Scans one word; returns its token index or -1.
   int Word(ScanCursor& c) {
+    const int plain = PlainWord(c);
+    if (plain != kNotPlain) return plain;
     const SourceMark start = c.mark();
     ValueBuilder value(emit_->limits().max_value_bytes);
     uint8_t flags = 0;

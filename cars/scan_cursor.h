@@ -55,6 +55,17 @@ class ScanCursor {
   void Advance(size_t n) {
     for (size_t i = 0; i < n && !AtEnd(); ++i) Advance();
   }
+  // Advance(n) for n bytes that hold no newline and are all there (the
+  // caller has looked at them), in one step.
+  void AdvanceInLine(size_t n) {
+    uint32_t columns = 0;
+    for (size_t i = 0; i < n; ++i) {
+      columns += !IsUtf8Continuation(
+          static_cast<unsigned char>(source_[mark_.pos + i]));
+    }
+    mark_.pos += static_cast<uint32_t>(n);
+    mark_.column += columns;
+  }
   // Decodes the code point at the cursor without moving.
   char32_t PeekCodePoint(size_t* length) const {
     return DecodeUtf8At(source_.substr(0, end_), mark_.pos, length);
