@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "cars/analysis.h"
 #include "cars/evidence.h"
+#include "cars/fact_matcher.h"
 #include "cars/folded_value.h"
 #include "cars/language.h"
 #include "cars/request_risk.h"
@@ -138,10 +139,11 @@ absl::StatusOr<Assessment> Assessor::Assess(
   const absl::string_view tenant = input.tenant;
   const std::vector<SecretSpan> secrets = secrets_->FindSecrets(code);
 
+  // Analyses build only the facts some rule's pattern matches; the matcher
+  // remembers which rules each text matched for the scoring below.
+  const FactMatcher matcher(*rules_);
   Evidence evidence;
-  // About one fact per eight bytes of ordinary code: reserving avoids
-  // moving every fact each time the vector grows.
-  evidence.facts.reserve(code.size() / 8 + 16);
+  evidence.filter = &matcher;
   FoldBudget budget{static_cast<int64_t>(200000 + 16 * code.size())};
   AnalysisContext context;
   context.knowledge = rules_.get();
@@ -170,36 +172,10 @@ absl::StatusOr<Assessment> Assessor::Assess(
     if (policy_.IsDisabled(rule.id(), tenant)) return;
     candidates.push_back({&rule, nullptr, where, std::move(detail), depth});
   };
-  // Pattern matches depend only on (language, kind, text): cache them. The
-  // keys view the facts' texts, which stay put during the loop.
-  std::array<
-      std::array<absl::flat_hash_map<absl::string_view, std::vector<int>>, 7>,
-      3>
-      cache;
-  {
-    // Sized up front: growing a map rehashes every text seen so far.
-    std::array<std::array<size_t, 7>, 3> counts{};
-    for (const Fact& fact : evidence.facts) {
-      ++counts[static_cast<int>(fact.language)][static_cast<int>(fact.kind)];
-    }
-    for (size_t l = 0; l < counts.size(); ++l) {
-      for (size_t k = 0; k < counts[l].size(); ++k) {
-        if (counts[l][k] > 0) cache[l][k].reserve(counts[l][k]);
-      }
-    }
-  }
   std::vector<int> matched;
   for (const Fact& fact : evidence.facts) {
-    auto& memo =
-        cache[static_cast<int>(fact.language)][static_cast<int>(fact.kind)];
-    auto cached = memo.find(fact.text);
-    if (cached == memo.end()) {
-      std::vector<int> hits;
-      rules_->MatchText(fact.language, fact.kind, fact.text, &hits);
-      cached = memo.emplace(fact.text, std::move(hits)).first;
-    }
     matched.clear();
-    for (int r : cached->second) {
+    for (int r : matcher.Hits(fact.language, fact.kind, fact.text)) {
       if (rules_->AcceptsContext(r, fact.context)) matched.push_back(r);
     }
     if (matched.empty()) continue;

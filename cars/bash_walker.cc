@@ -66,7 +66,7 @@ void BashWalker::Run() {
   script_ = BuildBashScript(code_, context_.lex_limits, &vars_);
   for (const Token& t : script_.lexed.tokens) {
     if (t.kind == TokenKind::kComment)
-      AddFact(FactKind::kComment, std::string(t.value), &t, 0, {});
+      AddFact(FactKind::kComment, t.value, &t, 0, {});
   }
   if (script_.lexed.truncated) Detect("input_too_complex", -1, "");
   const std::vector<BashCommand>& cmds = script_.commands;
@@ -95,12 +95,13 @@ Location BashWalker::Where(const Token* t) const {
   return context_.Place(t->begin, t->line, t->column);
 }
 
-void BashWalker::AddFact(FactKind kind, std::string text, const Token* t,
+void BashWalker::AddFact(FactKind kind, absl::string_view text, const Token* t,
                          uint32_t flags, std::vector<std::string> context) {
+  if (!out_->Wants(Language::kBash, kind, text)) return;
   Fact fact;
   fact.kind = kind;
   fact.language = Language::kBash;
-  fact.text = std::move(text);
+  fact.text = std::string(text);
   fact.where = Where(t);
   fact.flags = flags;
   fact.context = std::move(context);

@@ -30,8 +30,9 @@ class BashWalker {
   // bash_walker.cc: facts.
   const Token* TokenAt(int index) const;
   Location Where(const Token* t) const;
-  void AddFact(FactKind kind, std::string text, const Token* t, uint32_t flags,
-               std::vector<std::string> context);
+  // Records a fact when the evidence filter wants it (evidence.h).
+  void AddFact(FactKind kind, absl::string_view text, const Token* t,
+               uint32_t flags, std::vector<std::string> context);
   void Detect(absl::string_view analysis, int token, std::string detail);
   size_t CommandIndex(const BashCommand& cmd, bool report);
   uint32_t NameFlags(const BashWord& word) const;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "cars/language.h"
 
 namespace forge::cars {
@@ -61,9 +62,29 @@ struct Detection {
   int payload_depth = 0;
 };
 
+// Tells the analyses, before they build a fact, whether any rule can match
+// it. Not thread-safe unless an implementation says so.
+class FactFilter {
+ public:
+  virtual ~FactFilter() = default;
+  // False when no rule's pattern matches `text` for a fact of this kind in
+  // `language`, whatever the fact's context: recording it would change no
+  // assessment.
+  virtual bool MayMatch(Language language, FactKind kind,
+                        absl::string_view text) const = 0;
+};
+
 struct Evidence {
   std::vector<Fact> facts;
   std::vector<Detection> detections;
+  // When set, analyses record only the facts it may match (most facts of
+  // ordinary code match no rule). Not owned.
+  const FactFilter* filter = nullptr;
+
+  // Whether a fact of this kind and text is worth recording.
+  bool Wants(Language language, FactKind kind, absl::string_view text) const {
+    return filter == nullptr || filter->MayMatch(language, kind, text);
+  }
 };
 
 }  // namespace forge::cars

@@ -36,13 +36,20 @@ Location ScriptWalker::Where(int token) const {
   return context_.Place(t.begin, t.line, t.column);
 }
 
-void ScriptWalker::AddFact(FactKind kind, std::string text, int token,
+void ScriptWalker::AddFact(FactKind kind, absl::string_view text, int token,
                            uint32_t flags, std::vector<std::string> context) {
+  AddFactAt(kind, text, Where(token), flags, std::move(context));
+}
+
+void ScriptWalker::AddFactAt(FactKind kind, absl::string_view text,
+                             const Location& where, uint32_t flags,
+                             std::vector<std::string> context) {
+  if (!out_->Wants(language_, kind, text)) return;
   Fact fact;
   fact.kind = kind;
   fact.language = language_;
-  fact.text = std::move(text);
-  fact.where = Where(token);
+  fact.text = std::string(text);
+  fact.where = where;
   fact.flags = flags;
   fact.context = std::move(context);
   fact.payload_depth = context_.depth;
@@ -108,8 +115,8 @@ bool ScriptWalker::ChainStart(int i) const {
 void ScriptWalker::Run() {
   for (const Token& t : lexed_.tokens) {
     if (t.kind == TokenKind::kComment) {
-      AddFact(FactKind::kComment, std::string(t.value), -1, 0);
-      out_->facts.back().where = context_.Place(t.begin, t.line, t.column);
+      AddFactAt(FactKind::kComment, t.value,
+                context_.Place(t.begin, t.line, t.column), 0, {});
     }
   }
   if (lexed_.truncated) Detect("input_too_complex", view_.size() - 1, "");
@@ -170,12 +177,12 @@ void ScriptWalker::AddEnclosingCalls(const OpenBrackets& stack,
 void ScriptWalker::WalkAt(int i, OpenBrackets* stack) {
   const Token& t = view_[i];
   while (!stack->empty() && stack->back().first < i) stack->pop_back();
-  if (t.kind == TokenKind::kString) {
+  if (t.kind == TokenKind::kString &&
+      out_->Wants(language_, FactKind::kString, t.value)) {
     std::vector<std::string> context;
     AddEnclosingCalls(*stack, &context);
     uint32_t flags = t.Has(kTokenDisguised) ? kFoldObfuscated : 0;
-    AddFact(FactKind::kString, std::string(t.value), i, flags,
-            std::move(context));
+    AddFact(FactKind::kString, t.value, i, flags, std::move(context));
   }
   if (ChainStart(i) && !LoneName(i)) {
     ChainWalk walk;
@@ -194,7 +201,7 @@ void ScriptWalker::WalkAt(int i, OpenBrackets* stack) {
     }
     for (ReferenceSite& ref : walk.references) {
       if (!ReportedReference(ref.chain)) continue;
-      AddFact(FactKind::kReference, std::move(ref.chain), ref.token, ref.flags);
+      AddFact(FactKind::kReference, ref.chain, ref.token, ref.flags);
     }
     for (const CallSite& call : walk.calls) {
       // OnCall appends the call to calls_.
@@ -250,7 +257,8 @@ void ScriptWalker::OnCall(const CallSite& call, const OpenBrackets& stack) {
     if (!WorthFolding(arg)) continue;
     const FoldedValue v = eval_.Fold(arg.begin, arg.end);
     if (v.IsString() && !v.str.empty() &&
-        (v.flags & (kFoldObfuscated | kFoldDecoded | kFoldFromVariable)) != 0) {
+        (v.flags & (kFoldObfuscated | kFoldDecoded | kFoldFromVariable)) != 0 &&
+        out_->Wants(language_, FactKind::kString, v.str)) {
       if (context.empty()) {
         context.push_back(call.chain);
         AddEnclosingCalls(stack, &context);

@@ -47,8 +47,13 @@ class ScriptWalker {
   virtual void FindResourceAbuse() = 0;
 
   Location Where(int token) const;
-  void AddFact(FactKind kind, std::string text, int token, uint32_t flags,
+  // Records a fact at `token` (or `where`) when the evidence filter wants it
+  // (evidence.h); callers that must build something for a fact first ask
+  // out_->Wants themselves.
+  void AddFact(FactKind kind, absl::string_view text, int token, uint32_t flags,
                std::vector<std::string> context = {});
+  void AddFactAt(FactKind kind, absl::string_view text, const Location& where,
+                 uint32_t flags, std::vector<std::string> context);
   void Detect(absl::string_view analysis, int token, std::string detail);
   // Binds `name`; hidden string values are reported as strings.
   void Bind(absl::string_view name, FoldedValue value, int token);
