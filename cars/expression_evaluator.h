@@ -86,6 +86,14 @@ struct ChainWalk {
   std::vector<ReceiverSite> receivers;
   std::vector<ImportSite> imports;
   std::vector<ReferenceSite> references;
+
+  // Empties the lists, keeping their capacity for the next walk.
+  void Clear() {
+    calls.clear();
+    receivers.clear();
+    imports.clear();
+    references.clear();
+  }
 };
 
 // One argument of a call: tokens [begin, end), `name` for keyword arguments.

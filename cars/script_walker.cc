@@ -185,7 +185,8 @@ void ScriptWalker::WalkAt(int i, OpenBrackets* stack) {
     AddFact(FactKind::kString, t.value, i, flags, std::move(context));
   }
   if (ChainStart(i) && !LoneName(i)) {
-    ChainWalk walk;
+    ChainWalk& walk = walk_;  // reused: its lists keep their capacity
+    walk.Clear();
     eval_.WalkChain(i, &walk);
     for (const ImportSite& import : walk.imports) {
       if (import.module.empty()) {

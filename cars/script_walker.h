@@ -128,6 +128,8 @@ class ScriptWalker {
 
   // SinkFor answers by chain (rules are matched once per distinct chain).
   absl::flat_hash_map<std::string, SinkInfo> sinks_;
+  // The chain WalkAt is looking at (a member so its lists are reused).
+  ChainWalk walk_;
   // Index in calls_ of the call each recorded '(' belongs to.
   absl::flat_hash_map<int, int> call_at_open_;
 };
