@@ -96,9 +96,10 @@ struct ChainWalk {
   }
 };
 
-// One argument of a call: tokens [begin, end), `name` for keyword arguments.
+// One argument of a call: tokens [begin, end), `name` for keyword arguments
+// (a view of the name token's value).
 struct Argument {
-  std::string name;
+  absl::string_view name;
   int begin = 0;
   int end = 0;
 };
@@ -125,6 +126,8 @@ class ExpressionEvaluator {
 
   // Splits the arguments of the call whose '(' is at `open`.
   std::vector<Argument> Arguments(int open) const;
+  // The same into *out (replacing what was there), reusing its capacity.
+  void Arguments(int open, std::vector<Argument>* out) const;
 
   // Evaluates one argument; a bare generator expression (f(x for x in y))
   // is evaluated as a list.

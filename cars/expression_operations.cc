@@ -282,6 +282,14 @@ FoldedValue ExpressionEvaluator::ArgumentValue(const Argument& arg, int depth) {
 
 std::vector<Argument> ExpressionEvaluator::Arguments(int open) const {
   std::vector<Argument> args;
+  Arguments(open, &args);
+  return args;
+}
+
+void ExpressionEvaluator::Arguments(int open,
+                                    std::vector<Argument>* out) const {
+  std::vector<Argument>& args = *out;
+  args.clear();
   const int close = std::min(view_.Partner(open), view_.size());
   int start = open + 1;
   for (int k = open + 1; k <= close; ++k) {
@@ -291,7 +299,7 @@ std::vector<Argument> ExpressionEvaluator::Arguments(int open) const {
         Argument arg;
         if (view_.IsKind(b, TokenKind::kIdentifier) && view_.IsOp(b + 1, "=") &&
             b + 2 <= k) {
-          arg.name = std::string(view_[b].value);
+          arg.name = view_[b].value;
           b += 2;
         }
         arg.begin = b;
@@ -305,7 +313,6 @@ std::vector<Argument> ExpressionEvaluator::Arguments(int open) const {
     const int partner = view_.Partner(k);
     if (partner > k) k = std::min(partner, close) - 1;
   }
-  return args;
 }
 
 uint32_t ExpressionEvaluator::RangeFlags(int begin, int end) {

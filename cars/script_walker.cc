@@ -254,7 +254,8 @@ void ScriptWalker::OnCall(const CallSite& call, const OpenBrackets& stack) {
   }
   // Folded arguments: strings that are not plain literals.
   std::vector<std::string> context;  // filled when first needed
-  for (const Argument& arg : eval_.Arguments(call.open)) {
+  eval_.Arguments(call.open, &call_args_);
+  for (const Argument& arg : call_args_) {
     if (!WorthFolding(arg)) continue;
     const FoldedValue v = eval_.Fold(arg.begin, arg.end);
     if (v.IsString() && !v.str.empty() &&

@@ -128,8 +128,10 @@ class ScriptWalker {
 
   // SinkFor answers by chain (rules are matched once per distinct chain).
   absl::flat_hash_map<std::string, SinkInfo> sinks_;
-  // The chain WalkAt is looking at (a member so its lists are reused).
+  // The chain WalkAt is looking at, and the arguments of the call OnCall is
+  // looking at (members so their storage is reused).
   ChainWalk walk_;
+  std::vector<Argument> call_args_;
   // Index in calls_ of the call each recorded '(' belongs to.
   absl::flat_hash_map<int, int> call_at_open_;
 };
