@@ -116,7 +116,7 @@ void BashWalker::InlineScripts(const BashCommand& cmd, size_t at,
   for (const BashRedirect& r : cmd.redirects) {
     const Token* body = TokenAt(r.heredoc);
     if (body != nullptr) {
-      AddFact(FactKind::kString, body->value, body, 0, {name});
+      AddFact(FactKind::kString, body->value, body, 0, name);
       std::optional<Language> language = InterpreterLanguage(name);
       if (language.has_value() && context_.depth < kMaxPayloadDepth) {
         // The body is verbatim source: keep its real positions.

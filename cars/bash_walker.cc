@@ -66,7 +66,7 @@ void BashWalker::Run() {
   script_ = BuildBashScript(code_, context_.lex_limits, &vars_);
   for (const Token& t : script_.lexed.tokens) {
     if (t.kind == TokenKind::kComment)
-      AddFact(FactKind::kComment, t.value, &t, 0, {});
+      AddFact(FactKind::kComment, t.value, &t, 0);
   }
   if (script_.lexed.truncated) Detect("input_too_complex", -1, "");
   const std::vector<BashCommand>& cmds = script_.commands;
@@ -96,7 +96,18 @@ Location BashWalker::Where(const Token* t) const {
 }
 
 void BashWalker::AddFact(FactKind kind, absl::string_view text, const Token* t,
-                         uint32_t flags, std::vector<std::string> context) {
+                         uint32_t flags) {
+  AddFactWithContext(kind, text, t, flags, nullptr);
+}
+
+void BashWalker::AddFact(FactKind kind, absl::string_view text, const Token* t,
+                         uint32_t flags, absl::string_view call) {
+  AddFactWithContext(kind, text, t, flags, &call);
+}
+
+void BashWalker::AddFactWithContext(FactKind kind, absl::string_view text,
+                                    const Token* t, uint32_t flags,
+                                    const absl::string_view* call) {
   if (!out_->Wants(Language::kBash, kind, text)) return;
   Fact fact;
   fact.kind = kind;
@@ -104,7 +115,7 @@ void BashWalker::AddFact(FactKind kind, absl::string_view text, const Token* t,
   fact.text = std::string(text);
   fact.where = Where(t);
   fact.flags = flags;
-  fact.context = std::move(context);
+  if (call != nullptr) fact.context.emplace_back(*call);
   fact.payload_depth = context_.depth;
   out_->facts.push_back(std::move(fact));
 }
@@ -128,7 +139,7 @@ size_t BashWalker::CommandIndex(const BashCommand& cmd, bool report) {
     }
     if (report) {
       AddFact(FactKind::kCall, wrapper, TokenAt(cmd.words[i].token),
-              cmd.words[i].flags, {});
+              cmd.words[i].flags);
     }
     ++i;
     while (i + 1 < cmd.words.size()) {
@@ -172,7 +183,7 @@ void BashWalker::Pipeline(size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) texts.push_back(Command(cmds[i]));
   if (end - begin > 1) {
     AddFact(FactKind::kPipeline, absl::StrJoin(texts, " | "),
-            TokenAt(cmds[begin].first_token), 0, {});
+            TokenAt(cmds[begin].first_token), 0);
   }
   PipedIntoInterpreter(begin, end);
 }
@@ -181,19 +192,19 @@ std::string BashWalker::Command(const BashCommand& cmd) {
   for (const BashRedirect& r : cmd.redirects) {
     if (r.op != "<<" && r.op != "<<-") {
       AddFact(FactKind::kString, r.target.text, TokenAt(r.target.token),
-              r.target.flags, {r.op});
+              r.target.flags, r.op);
     }
   }
   for (const BashWord& w : cmd.assignments) {
-    AddFact(FactKind::kString, w.text, TokenAt(w.token), w.flags, {});
+    AddFact(FactKind::kString, w.text, TokenAt(w.token), w.flags);
     AddFact(FactKind::kString, w.text.substr(w.text.find('=') + 1),
-            TokenAt(w.token), w.flags, {});
+            TokenAt(w.token), w.flags);
   }
   if (cmd.words.empty()) {
     DeferredCode(cmd, 0, "");
     std::string text = CommandText(cmd, 0);
     if (!cmd.redirects.empty()) {
-      AddFact(FactKind::kCommand, text, TokenAt(cmd.first_token), 0, {});
+      AddFact(FactKind::kCommand, text, TokenAt(cmd.first_token), 0);
     }
     return text;
   }
@@ -201,7 +212,7 @@ std::string BashWalker::Command(const BashCommand& cmd) {
   const BashWord& name_word = cmd.words[at];
   const std::string name = CommandBaseName(name_word.text);
   const uint32_t name_flags = NameFlags(name_word);
-  AddFact(FactKind::kCall, name, TokenAt(name_word.token), name_flags, {});
+  AddFact(FactKind::kCall, name, TokenAt(name_word.token), name_flags);
   if (name_word.flags & kFoldPartial) {
     const Token* t = TokenAt(name_word.token);
     const absl::string_view raw =
@@ -220,11 +231,10 @@ std::string BashWalker::Command(const BashCommand& cmd) {
         absl::StrCat("the command name \"", name, "\" is decoded at run time"));
   }
   std::string text = CommandText(cmd, at);
-  AddFact(FactKind::kCommand, text, TokenAt(cmd.first_token), name_flags,
-          {name});
+  AddFact(FactKind::kCommand, text, TokenAt(cmd.first_token), name_flags, name);
   for (size_t i = at + 1; i < cmd.words.size(); ++i) {
     AddFact(FactKind::kString, cmd.words[i].text, TokenAt(cmd.words[i].token),
-            cmd.words[i].flags, {name});
+            cmd.words[i].flags, name);
   }
   InlineScripts(cmd, at, name);
   DeferredCode(cmd, at, name);

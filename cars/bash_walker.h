@@ -30,9 +30,14 @@ class BashWalker {
   // bash_walker.cc: facts.
   const Token* TokenAt(int index) const;
   Location Where(const Token* t) const;
-  // Records a fact when the evidence filter wants it (evidence.h).
+  // Records a fact when the evidence filter wants it (evidence.h); `call`,
+  // when given, is its context (the command it is an argument of).
   void AddFact(FactKind kind, absl::string_view text, const Token* t,
-               uint32_t flags, std::vector<std::string> context);
+               uint32_t flags);
+  void AddFact(FactKind kind, absl::string_view text, const Token* t,
+               uint32_t flags, absl::string_view call);
+  void AddFactWithContext(FactKind kind, absl::string_view text, const Token* t,
+                          uint32_t flags, const absl::string_view* call);
   void Detect(absl::string_view analysis, int token, std::string detail);
   size_t CommandIndex(const BashCommand& cmd, bool report);
   uint32_t NameFlags(const BashWord& word) const;
