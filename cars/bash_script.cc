@@ -167,6 +167,8 @@ class ScriptBuilder {
       return;
     }
     if (cmd_.first_token < 0) cmd_.first_token = i;
+    // Most commands have a few words: one allocation instead of regrowing.
+    if (cmd_.words.capacity() == 0) cmd_.words.reserve(8);
     BashWord word = Expand(i);
     // ${IFS} and unquoted expansions split into several words.
     if ((word.flags & kSplitWord) && word.text.find(' ') != std::string::npos) {
