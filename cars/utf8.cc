@@ -96,6 +96,18 @@ std::string EscapeForDisplay(absl::string_view text) {
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
+    // Printable ASCII (and tabs) is kept as it is, a run at a time.
+    size_t plain = pos;
+    while (
+        plain < text.size() &&
+        ((text[plain] >= 0x20 && text[plain] < 0x7F) || text[plain] == '\t')) {
+      ++plain;
+    }
+    if (plain > pos) {
+      out.append(text.data() + pos, plain - pos);
+      pos = plain;
+      continue;
+    }
     size_t length;
     const char32_t cp = DecodeUtf8At(text, pos, &length);
     if (cp == kReplacementCharacter && length == 1 &&
