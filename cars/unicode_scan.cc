@@ -1,5 +1,6 @@
 #include "cars/unicode_scan.h"
 
+#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -38,14 +39,27 @@ void ScanInvisibleUnicode(absl::string_view code, Language language,
   for (size_t pos = 0; pos < code.size();) {
     const unsigned char byte = static_cast<unsigned char>(code[pos]);
     if (byte < 0x80) {
-      if (byte == '\n') {
+      // A run of ASCII (most code): its lines are counted with memchr and
+      // the column follows from the last newline.
+      size_t end = pos + 1;
+      while (end < code.size() && static_cast<unsigned char>(code[end]) < 0x80)
+        ++end;
+      const char* const base = code.data();
+      const char* last_newline = nullptr;
+      for (const char* at = base + pos; at < base + end;) {
+        const void* nl = std::memchr(at, '\n', (base + end) - at);
+        if (nl == nullptr) break;
         ++line;
-        column = 1;
-      } else {
-        ++column;
+        last_newline = static_cast<const char*>(nl);
+        at = last_newline + 1;
       }
-      previous = byte;
-      ++pos;
+      if (last_newline != nullptr) {
+        column = 1 + static_cast<uint32_t>((base + end) - (last_newline + 1));
+      } else {
+        column += static_cast<uint32_t>(end - pos);
+      }
+      previous = static_cast<unsigned char>(code[end - 1]);
+      pos = end;
       continue;
     }
     size_t length;

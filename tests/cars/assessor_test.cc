@@ -187,6 +187,19 @@ TEST(AssessorTest, InvisibleCharactersAreShownNotHidden) {
   EXPECT_TRUE(a.assessment.SerializeToString(&bytes));
 }
 
+TEST(AssessorTest, InvisibleCharactersArePlacedByCodePoint) {
+  auto assessor = Make();
+  // ASCII lines, then code points of two, three and invalid bytes before
+  // the zero-width space on the third line: its column counts code points.
+  const Assessment a = AssessCode(*assessor, "python",
+                                  "x = 1\n# caf\u00e9 \u2603\n"
+                                  "y = '\xff\u00e9a\u200bb'\n");
+  const auto* f = FindRule(a, "any.deception.zero_width");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->line(), 3u);
+  EXPECT_EQ(f->column(), 9u);
+}
+
 TEST(AssessorTest, InvalidUtf8StillSerialises) {
   auto assessor = Make();
   const std::string code =
