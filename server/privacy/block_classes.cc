@@ -127,4 +127,40 @@ void ClassifyBlockBaseline(const uint8_t* p, BlockClasses* out) {
 #endif
 }
 
+void ClassifyHex48(const uint8_t* p, HexClasses* out) {
+  *out = HexClasses{};
+#if defined(__x86_64__)
+  for (int q = 0; q < 3; ++q) {
+    const __m128i v =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * q));
+    auto in_range = [](__m128i x, char lo, char hi) {
+      const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(lo));
+      return _mm_cmpeq_epi8(
+          _mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
+    };
+    auto bits = [q](__m128i m) {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m)))
+             << (16 * q);
+    };
+    const __m128i hex =
+        _mm_or_si128(in_range(v, '0', '9'),
+                     in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'f'));
+    out->hex |= bits(hex);
+    out->colon |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+    out->dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+  }
+#else
+  for (int i = 0; i < 48; ++i) {
+    const uint8_t c = p[i];
+    const uint64_t bit = uint64_t{1} << i;
+    const uint8_t folded = c | 0x20;
+    if ((c >= '0' && c <= '9') || (folded >= 'a' && folded <= 'f')) {
+      out->hex |= bit;
+    }
+    if (c == ':') out->colon |= bit;
+    if (c == '.') out->dot |= bit;
+  }
+#endif
+}
+
 }  // namespace forge::privacy

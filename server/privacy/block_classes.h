@@ -22,6 +22,15 @@ void ClassifyBlock(const uint8_t* p, BlockClasses* out);
 // ClassifyBlock runs on a CPU without AVX2.
 void ClassifyBlockBaseline(const uint8_t* p, BlockClasses* out);
 
+// Hex digits ([0-9A-Fa-f]), ':' and '.' among p[0..47] (the bytes of an
+// IPv6 address); all 48 bytes must be readable.
+struct HexClasses {
+  uint64_t hex = 0;
+  uint64_t colon = 0;
+  uint64_t dot = 0;
+};
+void ClassifyHex48(const uint8_t* p, HexClasses* out);
+
 }  // namespace forge::privacy
 
 #endif  // FORGE_SERVER_PRIVACY_BLOCK_CLASSES_H_

@@ -92,6 +92,14 @@ inline uint32_t Hash4(uint32_t four) { return (four * 0x9E3779B1u) >> 16; }
 
 constexpr uint32_t Bit(int shape) { return 1u << shape; }
 
+// Set bits of x (the build has no POPCNT instruction to count on).
+inline int PopCount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<int>((x * 0x0101010101010101ull) >> 56);
+}
+
 }  // namespace
 
 Prefilter::Prefilter(const RuleSet& rules) : rules_(rules) {
@@ -338,14 +346,29 @@ size_t Prefilter::CheckColon(const uint8_t* s, size_t n, size_t i,
     int colons = 0, hex = 0;
     bool double_colon = false;
     size_t b = a;
-    for (; b < n && b - a < 46; ++b) {
-      const uint8_t f = kCharFlags[s[b]] & 7;
-      if (f == 0) break;
-      if (f & 2) {
-        ++colons;
-        double_colon |= b + 1 < n && s[b + 1] == ':';
-      } else if (f & 1) {
-        ++hex;
+    if (a + 48 <= n) {
+      // The run of hex digits, ':' and '.' from a, at most 46 bytes; a
+      // colon at its last byte may see a ':' after it.
+      HexClasses h;
+      ClassifyHex48(s + a, &h);
+      constexpr uint64_t kWindow = (uint64_t{1} << 46) - 1;
+      const uint64_t stop = ~(h.hex | h.colon | h.dot) & kWindow;
+      const int len = stop != 0 ? __builtin_ctzll(stop) : 46;
+      const uint64_t run = (uint64_t{1} << len) - 1;
+      colons = PopCount(h.colon & run);
+      hex = PopCount(h.hex & run);
+      double_colon = (h.colon & run & (h.colon >> 1)) != 0;
+      b = a + static_cast<size_t>(len);
+    } else {
+      for (; b < n && b - a < 46; ++b) {
+        const uint8_t f = kCharFlags[s[b]] & 7;
+        if (f == 0) break;
+        if (f & 2) {
+          ++colons;
+          double_colon |= b + 1 < n && s[b + 1] == ':';
+        } else if (f & 1) {
+          ++hex;
+        }
       }
     }
     if ((double_colon && hex >= 5) || colons >= 7) {

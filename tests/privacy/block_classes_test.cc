@@ -74,5 +74,28 @@ TEST(BlockClassesTest, TextBlock) {
   EXPECT_NE(got.special, 0u);
 }
 
+TEST(BlockClassesTest, HexClassesOfEveryByteValue) {
+  uint8_t block[48];
+  for (int v = 0; v < 256; ++v) {
+    HexClasses want;
+    for (int i = 0; i < 48; ++i) {
+      const uint8_t c = static_cast<uint8_t>(v + 7 * i);
+      block[i] = c;
+      const uint64_t bit = uint64_t{1} << i;
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+          (c >= 'A' && c <= 'F')) {
+        want.hex |= bit;
+      }
+      if (c == ':') want.colon |= bit;
+      if (c == '.') want.dot |= bit;
+    }
+    HexClasses got;
+    ClassifyHex48(block, &got);
+    EXPECT_EQ(want.hex, got.hex) << v;
+    EXPECT_EQ(want.colon, got.colon) << v;
+    EXPECT_EQ(want.dot, got.dot) << v;
+  }
+}
+
 }  // namespace
 }  // namespace forge::privacy
