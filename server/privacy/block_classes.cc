@@ -18,45 +18,82 @@ namespace {
 // no byte with low nibble 0 equals.
 #define FORGE_INNER_TABLE 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '-', 0, '_'
 
-// x in [lo, hi]: x - lo <= hi - lo, unsigned.
-__attribute__((target("avx2"), always_inline)) inline __m256i InRange(__m256i x,
-                                                                      char lo,
-                                                                      char hi) {
-  const __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8(lo));
-  return _mm256_cmpeq_epi8(
-      _mm256_min_epu8(d, _mm256_set1_epi8(static_cast<char>(hi - lo))), d);
+// The constants of the AVX2 classifier, 32 bytes each, loaded from memory
+// (no setup per call).
+struct alignas(32) Avx2Constants {
+  uint8_t special_table[32] = {FORGE_SPECIAL_TABLE, FORGE_SPECIAL_TABLE};
+  uint8_t inner_table[32] = {FORGE_INNER_TABLE, FORGE_INNER_TABLE};
+  uint8_t case_bit[32];
+  uint8_t minus_lower_a[32];
+  uint8_t minus_upper_a[32];
+  uint8_t minus_0[32];
+  uint8_t letter_span[32];
+  uint8_t digit_span[32];
+  constexpr Avx2Constants()
+      : case_bit(),
+        minus_lower_a(),
+        minus_upper_a(),
+        minus_0(),
+        letter_span(),
+        digit_span() {
+    for (int i = 0; i < 32; ++i) {
+      case_bit[i] = 0x20;
+      minus_lower_a[i] = static_cast<uint8_t>(-'a');
+      minus_upper_a[i] = static_cast<uint8_t>(-'A');
+      minus_0[i] = static_cast<uint8_t>(-'0');
+      letter_span[i] = 'z' - 'a';
+      digit_span[i] = '9' - '0';
+    }
+  }
+};
+constexpr Avx2Constants kAvx2{};
+
+__attribute__((target("avx2"), always_inline)) inline __m256i Load(
+    const uint8_t* p) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+// Bit i set when x[i] - lo (wrapping, already subtracted) <= span: x[i] was
+// in [lo, lo + span].
+__attribute__((target("avx2"), always_inline)) inline uint32_t InRange(
+    __m256i x_minus_lo, const uint8_t* span) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_min_epu8(x_minus_lo, Load(span)), x_minus_lo)));
+}
+
+// Bit i set when v[i] equals the entry of `table` at its low nibble.
+__attribute__((target("avx2"), always_inline)) inline uint32_t InTable(
+    __m256i v, const uint8_t* table) {
+  // pshufb gives 0 for bytes >= 0x80, which never equal 0.
+  return static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_shuffle_epi8(Load(table), v), v)));
 }
 
 __attribute__((target("avx2"))) void ClassifyAvx2(const uint8_t* p,
                                                   BlockClasses* out) {
-  const __m256i special_table =
-      _mm256_setr_epi8(FORGE_SPECIAL_TABLE, FORGE_SPECIAL_TABLE);
-  const __m256i inner_table =
-      _mm256_setr_epi8(FORGE_INNER_TABLE, FORGE_INNER_TABLE);
-  uint32_t letter[2], upper[2], digit[2], inner[2], special[2];
-  for (int h = 0; h < 2; ++h) {
-    const __m256i v =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h));
-    letter[h] = static_cast<uint32_t>(_mm256_movemask_epi8(
-        InRange(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 'z')));
-    upper[h] =
-        static_cast<uint32_t>(_mm256_movemask_epi8(InRange(v, 'A', 'Z')));
-    digit[h] =
-        static_cast<uint32_t>(_mm256_movemask_epi8(InRange(v, '0', '9')));
-    // pshufb gives 0 for bytes >= 0x80, which never equal 0.
-    inner[h] = static_cast<uint32_t>(_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(_mm256_shuffle_epi8(inner_table, v), v)));
-    special[h] = static_cast<uint32_t>(_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(_mm256_shuffle_epi8(special_table, v), v)));
-  }
-  auto join = [](const uint32_t* m) {
-    return m[0] | (static_cast<uint64_t>(m[1]) << 32);
+  const Avx2Constants& k = kAvx2;
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  auto join = [](uint32_t low, uint32_t high) {
+    return low | (static_cast<uint64_t>(high) << 32);
   };
-  out->letter = join(letter);
-  out->upper = join(upper);
-  out->digit = join(digit);
-  out->inner = join(inner);
-  out->special = join(special);
+  const __m256i case_bit = Load(k.case_bit);
+  const __m256i minus_lower_a = Load(k.minus_lower_a);
+  out->letter = join(
+      InRange(_mm256_add_epi8(_mm256_or_si256(lo, case_bit), minus_lower_a),
+              k.letter_span),
+      InRange(_mm256_add_epi8(_mm256_or_si256(hi, case_bit), minus_lower_a),
+              k.letter_span));
+  const __m256i minus_upper_a = Load(k.minus_upper_a);
+  out->upper = join(InRange(_mm256_add_epi8(lo, minus_upper_a), k.letter_span),
+                    InRange(_mm256_add_epi8(hi, minus_upper_a), k.letter_span));
+  const __m256i minus_0 = Load(k.minus_0);
+  out->digit = join(InRange(_mm256_add_epi8(lo, minus_0), k.digit_span),
+                    InRange(_mm256_add_epi8(hi, minus_0), k.digit_span));
+  out->inner = join(InTable(lo, k.inner_table), InTable(hi, k.inner_table));
+  out->special =
+      join(InTable(lo, k.special_table), InTable(hi, k.special_table));
 }
 #undef FORGE_SPECIAL_TABLE
 #undef FORGE_INNER_TABLE
@@ -96,14 +133,15 @@ bool HasAvx2() {
 
 }  // namespace
 
-void ClassifyBlock(const uint8_t* p, BlockClasses* out) {
+BlockClassifier ClassifierForThisCpu() {
 #if defined(__x86_64__)
-  if (HasAvx2()) {
-    ClassifyAvx2(p, out);
-    return;
-  }
+  if (HasAvx2()) return ClassifyAvx2;
 #endif
-  ClassifyBlockBaseline(p, out);
+  return ClassifyBlockBaseline;
+}
+
+void ClassifyBlock(const uint8_t* p, BlockClasses* out) {
+  ClassifierForThisCpu()(p, out);
 }
 
 void ClassifyBlockBaseline(const uint8_t* p, BlockClasses* out) {

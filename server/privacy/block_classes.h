@@ -18,6 +18,10 @@ struct BlockClasses {
 
 // Classifies p[0..63]; all 64 bytes must be readable.
 void ClassifyBlock(const uint8_t* p, BlockClasses* out);
+// What ClassifyBlock calls on this CPU, for callers that classify many
+// blocks and keep the pointer.
+using BlockClassifier = void (*)(const uint8_t* p, BlockClasses* out);
+BlockClassifier ClassifierForThisCpu();
 // The same without AVX2 (SSE2, or a byte loop off x86-64): what
 // ClassifyBlock runs on a CPU without AVX2.
 void ClassifyBlockBaseline(const uint8_t* p, BlockClasses* out);

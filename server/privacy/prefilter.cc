@@ -102,7 +102,8 @@ inline int PopCount(uint64_t x) {
 
 }  // namespace
 
-Prefilter::Prefilter(const RuleSet& rules) : rules_(rules) {
+Prefilter::Prefilter(const RuleSet& rules)
+    : rules_(rules), classify_(ClassifierForThisCpu()) {
   for (size_t i = 0; i < rules.rules().size(); ++i) {
     const CompiledRule& r = rules.rules()[i];
     for (const std::string& l : r.literals) {
@@ -610,7 +611,7 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
       p = tail;
     }
     BlockClasses c;
-    ClassifyBlock(p, &c);
+    classify_(p, &c);
     if (c.digit != 0) out->digits = true;
     // The same classes one byte back; bit 0 takes the byte before the block.
     const uint8_t before = block > 0 ? s[block - 1] : ' ';

@@ -20,6 +20,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "server/privacy/block_classes.h"
 #include "server/privacy/rule_set.h"
 #include "server/privacy/types.h"
 
@@ -100,6 +101,7 @@ class Prefilter {
   void CheckUrl(const uint8_t* s, size_t n, size_t i, Candidates* out) const;
 
   const RuleSet& rules_;
+  const BlockClassifier classify_;
   // The first two bytes of every literal and word, lower-cased (exact), then
   // their hashed first four bytes (three for shorter entries): a start that
   // misses needs no lookup.
