@@ -241,6 +241,22 @@ size_t Prefilter::ScanNumber(const uint8_t* s, size_t n, size_t i,
       }
       return e;
     }
+    // A date (2024-05-01, 2024/05/01, 2024.05.01, not after "12:"): what the
+    // loop below returns for it (the end of its third run), without it.
+    if (e == i + 4 && i + 10 <= n &&
+        !(i >= 2 && s[i - 1] == ':' && IsDigit(s[i - 2]))) {
+      const uint8_t sep = s[i + 4];
+      if ((sep == '-' || sep == '/' || sep == '.') && IsDigit(s[i + 5]) &&
+          IsDigit(s[i + 6]) && s[i + 7] == sep && IsDigit(s[i + 8]) &&
+          IsDigit(s[i + 9]) && (i + 10 == n || !IsDigit(s[i + 10]))) {
+        // Not when a fourth run follows after the same separator.
+        const bool fourth_same =
+            i + 11 < n && s[i + 10] == sep &&
+            (IsDigit(s[i + 11]) ||
+             (s[i + 11] == '(' && i + 12 < n && IsDigit(s[i + 12])));
+        if (!fourth_same) return i + 10;
+      }
+    }
   }
   size_t j = i;
   const bool plus = s[j] == '+';
