@@ -176,7 +176,7 @@ void Prefilter::LiteralsAt(absl::string_view text, size_t i,
 
 void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
                            Candidates* out) const {
-  if (i + 1 >= n || !MayStart(s, n, i)) return;
+  if (i + 1 >= n) return;
   const uint8_t a = s[i], b = s[i + 1];
   const uint16_t bg = Bigram(a, b);
   if (auto it = literals_.find(bg); it != literals_.end()) {
@@ -536,10 +536,11 @@ size_t Prefilter::Visit(const uint8_t* s, size_t n, size_t i,
   switch (cls) {
     case kLower:
     case kInner:
-      CheckStart(s, n, i, out);
+      CheckStart(s, n, i, out);  // Scan checked MayStart
       return i + 1;
     case kUpper:
-      CheckStart(s, n, i, out);
+      // Scan let a capital through for a start or an IBAN.
+      if (MayStart(s, n, i)) CheckStart(s, n, i, out);
       // IBAN: two capitals and two digits start a token.
       if (prev != kLower && prev != kDigit && prev != kInner && i + 3 < n &&
           absl::ascii_isupper(s[i + 1]) && IsDigit(s[i + 2]) &&
@@ -669,12 +670,21 @@ void Prefilter::Scan(absl::string_view text, Candidates* out) const {
       if (i < resume) continue;
       if (IsDigit(s[i])) {
         // A lone number, or a decimal ("0.234"), ends here unless it is
-        // a 13-19 digit run; groups go to ScanNumber.
-        size_t e = i + 1;
-        while (e < n && IsDigit(s[e])) ++e;
+        // a 13-19 digit run; groups go to ScanNumber. Runs end where the
+        // block's digit mask does, or past the block by a byte loop.
+        auto run_end = [&](size_t from) {
+          size_t e = from;
+          if (from < block + kWidth) {
+            e += static_cast<size_t>(
+                __builtin_ctzll(~(c.digit >> (from - block))));
+            if (e < block + kWidth) return e;
+          }
+          while (e < n && IsDigit(s[e])) ++e;
+          return e;
+        };
+        const size_t e = run_end(i + 1);
         if (e + 1 < n && s[e] == '.' && IsDigit(s[e + 1])) {
-          size_t f = e + 1;
-          while (f < n && IsDigit(s[f])) ++f;
+          const size_t f = run_end(e + 1);
           if (!(f + 1 < n && IsSeparator(s[f]) && IsDigit(s[f + 1]))) {
             resume = f;
             if (resume >= block + kWidth) break;
