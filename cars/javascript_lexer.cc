@@ -56,7 +56,7 @@ class JavaScriptLexer {
     while (!c.AtEnd() && !emit_->Full()) {
       const unsigned char ch = c.Peek();
       if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v') {
-        c.Advance();
+        c.SkipBlanks(/*vertical_tab=*/true);
       } else if (ch == '\n') {
         const SourceMark start = c.mark();
         c.Advance();

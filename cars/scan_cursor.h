@@ -55,6 +55,26 @@ class ScanCursor {
   void Advance(size_t n) {
     for (size_t i = 0; i < n && !AtEnd(); ++i) Advance();
   }
+  // Advance(n) for n ASCII bytes other than newline that are all there (the
+  // caller has looked at them), in one step.
+  void AdvanceAscii(size_t n) {
+    mark_.pos += static_cast<uint32_t>(n);
+    mark_.column += static_cast<uint32_t>(n);
+  }
+  // Moves past a run of blanks (space, tab, CR, FF, and VT when
+  // `vertical_tab`) at the cursor.
+  void SkipBlanks(bool vertical_tab) {
+    size_t n = 0;
+    while (mark_.pos + n < end_) {
+      const char c = source_[mark_.pos + n];
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\f' &&
+          (c != '\v' || !vertical_tab)) {
+        break;
+      }
+      ++n;
+    }
+    AdvanceAscii(n);
+  }
   // Advance(n) for n bytes that hold no newline and are all there (the
   // caller has looked at them), in one step.
   void AdvanceInLine(size_t n) {
