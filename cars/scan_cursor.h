@@ -164,14 +164,8 @@ class TokenEmitter {
       out_->truncated = true;
       return -1;
     }
-    Token& t = out_->tokens.emplace_back();
-    t.kind = kind;
-    t.flags = flags;
-    t.begin = start.pos;
-    t.end = end;
-    t.line = start.line;
-    t.column = start.column;
-    t.value = value;
+    out_->tokens.push_back(Token{kind, flags, start.pos, end, start.line,
+                                 start.column, /*link=*/-1, value});
     return static_cast<int>(out_->tokens.size() - 1);
   }
 
