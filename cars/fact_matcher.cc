@@ -6,7 +6,7 @@
 namespace forge::cars {
 
 absl::string_view FactMatcher::Keep(absl::string_view text) const {
-  if (text.empty()) return absl::string_view();
+  if (text.empty()) return absl::string_view("", 0);
   if (text.size() > kChunk / 4) {
     // Long texts get a buffer of their own, so chunks stay well used.
     chunks_.push_back(std::make_unique<char[]>(text.size()));

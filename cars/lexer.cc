@@ -13,6 +13,9 @@ LexedSource Lex(Language language, absl::string_view source,
                 const LexLimits& limits) {
   constexpr size_t kMaxSource = std::numeric_limits<uint32_t>::max() - 1;
   source = source.substr(0, std::min(source.size(), kMaxSource));
+  // Values are views of the source: never without a data pointer, even
+  // when empty (they reach memcpy and hashing).
+  if (source.data() == nullptr) source = absl::string_view("", 0);
   LexedSource out;
   // Ordinary code has about one token per two or three bytes; reserving
   // for one per two avoids regrowing the vector on the way.

@@ -7,7 +7,8 @@ namespace forge::cars {
 absl::string_view MatchCache::Key(uint8_t space, absl::string_view text,
                                   char* buffer) {
   buffer[0] = static_cast<char>(space);
-  std::memcpy(buffer + 1, text.data(), text.size());
+  // An empty view may have no data pointer, which memcpy must not get.
+  if (!text.empty()) std::memcpy(buffer + 1, text.data(), text.size());
   return absl::string_view(buffer, text.size() + 1);
 }
 

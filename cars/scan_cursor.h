@@ -176,7 +176,7 @@ class TokenEmitter {
     return Keep(std::move(value));
   }
   absl::string_view Keep(std::string value) {
-    if (value.empty()) return absl::string_view();
+    if (value.empty()) return absl::string_view("", 0);
     return out_->decoded.emplace_back(std::move(value));
   }
   // `text` cut at max_value_bytes; *truncated is set when it was cut.
