@@ -272,14 +272,17 @@ double ShannonEntropy(absl::string_view value) {
     return t;
   }();
   uint16_t counts[256] = {};
+  // The distinct bytes in the order they first occur: the sum below adds
+  // their terms in that order.
+  uint8_t order[256];
+  size_t distinct = 0;
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(value.data());
   const size_t n = std::min<size_t>(value.size(), 1024);
-  for (size_t i = 0; i < n; ++i) ++counts[static_cast<uint8_t>(value[i])];
-  double sum = 0;
   for (size_t i = 0; i < n; ++i) {
-    uint16_t& c = counts[static_cast<uint8_t>(value[i])];
-    sum += kCLogC[c];
-    c = 0;  // each distinct byte once
+    if (counts[p[i]]++ == 0) order[distinct++] = p[i];
   }
+  double sum = 0;
+  for (size_t k = 0; k < distinct; ++k) sum += kCLogC[counts[order[k]]];
   return std::log2(static_cast<double>(n)) - sum / n;
 }
 
@@ -339,6 +342,7 @@ bool IsSecretValue(absl::string_view text, size_t begin, size_t end,
     } else {
       other = true;
     }
+    if (lower && upper && digit && other) break;  // nothing more to learn
   }
   const int classes = lower + upper + digit + other;
   // Single-class values only when long (and random enough, below).
