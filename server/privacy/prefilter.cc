@@ -118,6 +118,22 @@ Prefilter::Prefilter(const RuleSet& rules)
     AddStart(rules.blocks()[b].literal, false,
              static_cast<uint16_t>(rules.block_bit(b)));
   }
+  // The lists again, found by their bigram without hashing (when their
+  // number fits the 16-bit index; else CheckStart uses the maps).
+  auto index =
+      [this](const absl::flat_hash_map<uint16_t, std::vector<Entry>>& lists,
+             std::vector<uint16_t>* by_bigram) {
+        for (const auto& [bigram, entries] : lists) {
+          start_lists_.push_back(entries);
+          (*by_bigram)[bigram] = static_cast<uint16_t>(start_lists_.size());
+        }
+      };
+  if (literals_.size() + words_.size() < 65536) {
+    literal_list_.assign(65536, 0);
+    word_list_.assign(65536, 0);
+    index(literals_, &literal_list_);
+    index(words_, &word_list_);
+  }
 }
 
 void Prefilter::AddStart(const std::string& text, bool case_insensitive,
@@ -179,8 +195,24 @@ void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
   if (i + 1 >= n) return;
   const uint8_t a = s[i], b = s[i + 1];
   const uint16_t bg = Bigram(a, b);
-  if (auto it = literals_.find(bg); it != literals_.end()) {
-    for (const Entry& e : it->second) {
+  const uint16_t lower = Bigram(Lower(a), Lower(b));
+  const std::vector<Entry>* literals = nullptr;
+  const std::vector<Entry>* words = nullptr;
+  if (!literal_list_.empty()) {
+    if (const uint16_t l = literal_list_[bg]; l != 0) {
+      literals = &start_lists_[l - 1];
+    }
+    if (const uint16_t w = word_list_[lower]; w != 0) {
+      words = &start_lists_[w - 1];
+    }
+  } else {
+    if (auto it = literals_.find(bg); it != literals_.end()) {
+      literals = &it->second;
+    }
+    if (auto it = words_.find(lower); it != words_.end()) words = &it->second;
+  }
+  if (literals != nullptr) {
+    for (const Entry& e : *literals) {
       if (e.text.size() <= n - i &&
           std::memcmp(s + i, e.text.data(), e.text.size()) == 0) {
         for (uint16_t bit : e.bits) {
@@ -192,8 +224,8 @@ void Prefilter::CheckStart(const uint8_t* s, size_t n, size_t i,
       }
     }
   }
-  if (auto it = words_.find(Bigram(Lower(a), Lower(b))); it != words_.end()) {
-    for (const Entry& e : it->second) {
+  if (words != nullptr) {
+    for (const Entry& e : *words) {
       if (e.text.size() > n - i) continue;
       bool same = true;
       for (size_t k = 2; k < e.text.size() && same; ++k) {

@@ -126,6 +126,12 @@ class Prefilter {
   std::bitset<65536> start4_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> literals_;
   absl::flat_hash_map<uint16_t, std::vector<Entry>> words_;
+  // The same lists indexed by bigram without hashing (CheckStart): 0 for
+  // none, else 1 + the index into start_lists_. Empty when the lists are
+  // too many for the index.
+  std::vector<uint16_t> literal_list_;
+  std::vector<uint16_t> word_list_;
+  std::vector<std::vector<Entry>> start_lists_;
   bool has_always_ = false;
 };
 
