@@ -76,7 +76,8 @@ struct StaticOutput {
   bool known = true;
 };
 
-// Lexes and structures `code`. `variables` is updated with the script's
+// Lexes and structures `code`, which must outlive the result (its tokens
+// view it). `variables` is updated with the script's
 // simple assignments in order (and used to expand later words).
 // `nesting` counts command substitutions being expanded; expansion stops
 // at a fixed depth.

@@ -9,7 +9,8 @@
 namespace forge::cars {
 namespace {
 
-BashScript Build(const std::string& code, BashVariables* vars) {
+// `code` views the literal, which outlives the script's tokens.
+BashScript Build(absl::string_view code, BashVariables* vars) {
   return BuildBashScript(code, LexLimits(), vars);
 }
 
