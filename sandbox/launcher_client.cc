@@ -58,7 +58,7 @@ class LauncherConnection
     if (!sent.ok()) FailCreate(spec.sandbox_id, sent);
   }
 
-  void Run(const std::string& id, const ResourceLimits& limits,
+  void Run(const std::string& id, const ResourceLimits& limits, bool held,
            absl::Span<const int> fds, Sandbox::FinishedCallback done) {
     bool registered = false;
     {
@@ -72,7 +72,7 @@ class LauncherConnection
       std::move(done)(LostResult());
       return;
     }
-    absl::Status sent = Send(Encode(StartRequest{id, limits}), fds);
+    absl::Status sent = Send(Encode(StartRequest{id, limits, held}), fds);
     if (!sent.ok()) FailFinished(id);
   }
 
@@ -216,8 +216,7 @@ Sandbox::Sandbox(std::shared_ptr<LauncherConnection> connection, std::string id,
 
 Sandbox::~Sandbox() { connection_->Kill(id_); }
 
-void Sandbox::Run(const ResourceLimits& limits, UniqueFd payload,
-                  UniqueFd stdin_fd, UniqueFd stdout_fd, UniqueFd stderr_fd,
+void Sandbox::Run(const ResourceLimits& limits, JobFds job,
                   FinishedCallback done) {
   if (ran_) {
     SandboxResult result;
@@ -226,14 +225,20 @@ void Sandbox::Run(const ResourceLimits& limits, UniqueFd payload,
     return;
   }
   ran_ = true;
-  const int fds[kJobFdCount] = {payload.get(), stdin_fd.get(), stdout_fd.get(),
-                                stderr_fd.get()};
-  // Without stdio (a warm sandbox's is in place) only the payload goes.
-  const bool with_stdio = stdin_fd.valid() || stdout_fd.valid();
-  connection_->Run(
-      id_, limits,
-      absl::Span<const int>(fds, with_stdio ? kJobFdCount : kWarmJobFdCount),
-      std::move(done));
+  // Without stdio (a warm sandbox's is in place) only the payload goes; a
+  // held job's release pipe comes last.
+  int fds[kJobFdCount + 1];
+  size_t count = 0;
+  fds[count++] = job.payload.get();
+  if (job.stdin_fd.valid() || job.stdout_fd.valid()) {
+    fds[count++] = job.stdin_fd.get();
+    fds[count++] = job.stdout_fd.get();
+    fds[count++] = job.stderr_fd.get();
+  }
+  const bool held = job.release.valid();
+  if (held) fds[count++] = job.release.get();
+  connection_->Run(id_, limits, held, absl::Span<const int>(fds, count),
+                   std::move(done));
 }
 
 void Sandbox::Kill() { connection_->Kill(id_); }
@@ -357,8 +362,9 @@ absl::StatusOr<CollectedRun> RunAndCollect(Sandbox& sandbox, const JobSpec& job,
   FORGE_RETURN_IF_ERROR(MakePipe(err_read, err_write));
   CollectedRun run;
   absl::Notification finished;
-  sandbox.Run(limits, std::move(payload), std::move(stdin_fd),
-              std::move(out_write), std::move(err_write),
+  sandbox.Run(limits,
+              {std::move(payload), std::move(stdin_fd), std::move(out_write),
+               std::move(err_write)},
               [&](SandboxResult result) {
                 run.result = std::move(result);
                 finished.Notify();

@@ -43,13 +43,22 @@ class Sandbox {
   // Protections in force, e.g. "userns", "pidns", "seccomp".
   const std::vector<std::string>& protections() const { return protections_; }
 
-  // Starts the job whose payload is in `payload` (job_payload.h) with the
-  // given stdio descriptors (the program's ends; the caller keeps its own).
-  // A warm sandbox got its stdio at creation: pass invalid stdio fds.
+  // Starts the job whose payload is in `job.payload` (job_payload.h) with
+  // the given stdio descriptors (the program's ends; the caller keeps its
+  // own). A warm sandbox got its stdio at creation: leave them invalid.
+  // With `job.release` (the read end of a pipe) the job is held: the
+  // sandbox applies the limits and prepares the workspace and files, then
+  // starts the program only once a byte arrives on the pipe; if the pipe
+  // closes without one, the program never starts and the result is
+  // kSetupError. The wall-time limit counts from this call.
   // `done` runs exactly once: with the result, or with a kSetupError result if
   // the launcher is lost. Calling Run twice yields a kSetupError result.
-  void Run(const ResourceLimits& limits, UniqueFd payload, UniqueFd stdin_fd,
-           UniqueFd stdout_fd, UniqueFd stderr_fd, FinishedCallback done);
+  struct JobFds {
+    UniqueFd payload{};
+    UniqueFd stdin_fd{}, stdout_fd{}, stderr_fd{};
+    UniqueFd release{};
+  };
+  void Run(const ResourceLimits& limits, JobFds job, FinishedCallback done);
 
   // Kills the sandbox's processes. Non-blocking; idempotent; a Run's `done`
   // still follows, with termination kKilled (unless another verdict came

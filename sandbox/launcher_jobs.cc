@@ -37,7 +37,8 @@ void LauncherLoop::HandleStart(const StartRequest& request,
     return fail(
         absl::FailedPreconditionError("sandbox not ready or already used"));
   }
-  if (fds.size() != (sandbox.warm ? kWarmJobFdCount : kJobFdCount))
+  if (fds.size() != (sandbox.warm ? kWarmJobFdCount : kJobFdCount) +
+                        (request.held ? kReleaseFdCount : 0))
     return fail(absl::InvalidArgumentError("start without job fds"));
   sandbox.phase = SandboxState::Phase::kRunning;
   sandbox.limits = request.limits;
@@ -66,11 +67,11 @@ void LauncherLoop::HandleStart(const StartRequest& request,
   absl::Status status =
       Watch(sandbox.wall_timer.get(), WatchKind::kWallTimer, &sandbox);
   if (!status.ok()) return fail(status);
-  int raw_fds[kJobFdCount];
+  int raw_fds[kJobFdCount + kReleaseFdCount];
   for (size_t i = 0; i < fds.size(); ++i) raw_fds[i] = fds[i].get();
-  status =
-      SendMessage(sandbox.control.get(), Encode(RunJobCommand{request.limits}),
-                  absl::Span<const int>(raw_fds, fds.size()));
+  status = SendMessage(sandbox.control.get(),
+                       Encode(RunJobCommand{request.limits, request.held}),
+                       absl::Span<const int>(raw_fds, fds.size()));
   if (!status.ok()) return fail(status);
   // `fds` close here: only init (and then the program) hold the pipes.
 }

@@ -118,6 +118,7 @@ std::string Encode(const StartRequest& m) {
   WireWriter w = Begin(MessageType::kStart);
   w.PutString(m.sandbox_id);
   PutLimits(w, m.limits);
+  w.PutBool(m.held);
   return w.Release();
 }
 
@@ -127,6 +128,7 @@ absl::StatusOr<StartRequest> DecodeStartRequest(absl::string_view data) {
   StartRequest m;
   FORGE_ASSIGN_OR_RETURN(m.sandbox_id, r.GetString());
   FORGE_ASSIGN_OR_RETURN(m.limits, GetLimits(r));
+  FORGE_ASSIGN_OR_RETURN(m.held, r.GetBool());
   FORGE_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }
@@ -206,6 +208,7 @@ absl::StatusOr<FinishedReply> DecodeFinishedReply(absl::string_view data) {
 std::string Encode(const RunJobCommand& m) {
   WireWriter w = Begin(MessageType::kRunJob);
   PutLimits(w, m.limits);
+  w.PutBool(m.held);
   return w.Release();
 }
 
@@ -214,6 +217,7 @@ absl::StatusOr<RunJobCommand> DecodeRunJobCommand(absl::string_view data) {
   FORGE_RETURN_IF_ERROR(ExpectType(r, MessageType::kRunJob));
   RunJobCommand m;
   FORGE_ASSIGN_OR_RETURN(m.limits, GetLimits(r));
+  FORGE_ASSIGN_OR_RETURN(m.held, r.GetBool());
   FORGE_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }

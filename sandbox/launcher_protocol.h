@@ -27,7 +27,8 @@ enum class MessageType : uint32_t {
   // server → launcher
   kCreate = 1,  // CreateRequest; fds: a warm sandbox's stdin, stdout, stderr
   kStart = 2,   // StartRequest; fds: job memfd, stdin, stdout, stderr
-                // (a warm sandbox: the job memfd alone)
+                // (a warm sandbox: the job memfd alone), then a held job's
+                // release pipe
   kKill = 3,    // KillRequest
   // launcher → server
   kCreated = 11,   // CreatedReply
@@ -50,6 +51,8 @@ inline constexpr size_t kJobFdCount = 4;
 // kRunJob carry the job memfd alone.
 inline constexpr size_t kWarmStdioCount = 3;
 inline constexpr size_t kWarmJobFdCount = 1;
+// A held job's release pipe follows the others.
+inline constexpr size_t kReleaseFdCount = 1;
 enum JobFdIndex {
   kJobPayloadFd = 0,
   kJobStdinFd = 1,
@@ -64,6 +67,9 @@ struct CreateRequest {
 struct StartRequest {
   std::string sandbox_id;
   ResourceLimits limits;
+  // The job's fds end with the read end of its release pipe: the program
+  // starts once a byte arrives on it, never if it closes without one.
+  bool held = false;
 };
 
 struct KillRequest {
@@ -85,6 +91,7 @@ struct FinishedReply {
 
 struct RunJobCommand {
   ResourceLimits limits;
+  bool held = false;  // as StartRequest::held
 };
 
 struct InitStatus {

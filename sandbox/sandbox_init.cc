@@ -232,6 +232,21 @@ absl::Status WriteAllTo(int fd, absl::string_view data) {
   return absl::OkStatus();
 }
 
+// Blocks until the server releases a held job: one byte on `release`.
+// The pipe closing without it means the job must never start.
+absl::Status WaitForRelease(UniqueFd release) {
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = ::read(release.get(), &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) {
+    return absl::AbortedError(
+        "the job was withdrawn before it started (never released)");
+  }
+  return absl::OkStatus();
+}
+
 // Reaps until `program` exits; fills the report's status and usage.
 absl::StatusOr<JobReport> ReapProgram(pid_t program, uint64_t start) {
   JobReport report;
@@ -268,19 +283,28 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
   FORGE_ASSIGN_OR_RETURN(ReceivedMessage message, ReceiveMessage(control));
   FORGE_ASSIGN_OR_RETURN(RunJobCommand command,
                          DecodeRunJobCommand(message.data));
-  if (message.fds.size() != (warm ? kWarmJobFdCount : kJobFdCount))
+  if (message.fds.size() != (warm ? kWarmJobFdCount : kJobFdCount) +
+                                (command.held ? kReleaseFdCount : 0))
     return absl::InternalError("init: job without its fds");
+  UniqueFd release;
+  if (command.held) {
+    release = std::move(message.fds.back());
+    message.fds.pop_back();
+  }
   FORGE_RETURN_IF_ERROR(
       MountWorkspace(command.limits.workspace_bytes, spec.tmpfs_inodes));
   FORGE_ASSIGN_OR_RETURN(JobSpec job,
                          ReadJobPayload(message.fds[kJobPayloadFd].get()));
   FORGE_RETURN_IF_ERROR(WriteInputFiles(job.files));
+  // The limits first, then the job: its code never runs unlimited.
+  if (warm != nullptr)
+    FORGE_RETURN_IF_ERROR(ApplyRlimits(warm->pid, command.limits));
+  // Everything is ready; a held job waits here until it may run.
+  if (release) FORGE_RETURN_IF_ERROR(WaitForRelease(std::move(release)));
 
   uint64_t start = 0;
   pid_t program = -1;
   if (warm != nullptr) {
-    // The limits first, then the job: its code never runs unlimited.
-    FORGE_RETURN_IF_ERROR(ApplyRlimits(warm->pid, command.limits));
     start = MonotonicNanos();
     program = warm->pid;
     FORGE_RETURN_IF_ERROR(

@@ -172,7 +172,8 @@ void Execution::Start() {
         self.MaybeRunLocked();
         return;
       }
-      // The log failed to write the start: the code never runs.
+      // The log failed to write the start: the code never runs (a held
+      // job is withdrawn when the execution completes below).
       if (!self.holds_slot_)
         self.context_.admission.Cancel(self.admission_ticket_);
       self.ReleaseSlotLocked();
@@ -226,6 +227,10 @@ void Execution::Start() {
                  !token) {
         RequestApprovalLocked(assessed->assessment);
       }
+      // The start records are queued: a ready sandbox may take the job
+      // now, held until they are durable.
+      start_appended_ = true;
+      MaybeRunLocked();
     }
   }
   context_.log->info(
@@ -468,6 +473,7 @@ void Execution::OnCancel() {
     cancelled_ = true;
     SetVerdict(forge::exec::v1::OUTCOME_CANCELLED,
                "cancelled by the client or its deadline");
+    release_.Reset();  // a held job is withdrawn
     StopStreamsLocked();
     if (sandbox_) sandbox_->Kill();
     if (waiting_for_approval_) {
@@ -563,6 +569,7 @@ void Execution::CompleteLocked(forge::exec::v1::Finished finished) {
   if (finished_enqueued_) return;
   finished_enqueued_ = true;
   pending_run_.reset();
+  release_.Reset();  // a held job that was not released never starts
   quota_lease_.Release();
   context_.log->info("execution_id={} event=finished outcome={} exit_code={}",
                      id_, forge::exec::v1::Outcome_Name(finished.outcome()),
@@ -630,14 +637,49 @@ absl::Status Execution::AppendAuditGroupLocked(
 }
 
 void Execution::MaybeRunLocked() {
-  if (!start_recorded_ || !pending_run_ || !sandbox_ || cancelled_ || rpc_done_)
+  if (!sandbox_ || cancelled_ || rpc_done_ || finished_enqueued_ || result_)
     return;
+  if (pending_run_ && (start_recorded_ || start_appended_)) DeliverJobLocked();
+  if (start_recorded_ && job_delivered_ && !job_released_) ReleaseJobLocked();
+}
+
+void Execution::DeliverJobLocked() {
+  PendingRun run = std::move(*pending_run_);
+  pending_run_.reset();
+  // Before the start records are durable the job goes held: the sandbox
+  // applies the limits and prepares the workspace and files while they
+  // sync, and starts the program on the release byte (ReleaseJobLocked).
+  UniqueFd release_read;
+  if (!start_recorded_) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      pending_run_ = std::move(run);  // delivered once the start is durable
+      return;
+    }
+    release_read.Reset(fds[0]);
+    release_.Reset(fds[1]);
+  }
+  job_delivered_ = true;
+  sandbox_->Run(limits_.sandbox,
+                {std::move(run.payload), std::move(run.stdin_fd),
+                 std::move(run.stdout_fd), std::move(run.stderr_fd),
+                 std::move(release_read)},
+                [self = shared_from_this()](sandbox::SandboxResult result) {
+                  self->OnSandboxFinished(std::move(result));
+                });
+}
+
+void Execution::ReleaseJobLocked() {
+  job_released_ = true;
+  if (release_) {
+    // A failed write (init already gone) is reported by the result.
+    (void)::write(release_.get(), "G", 1);
+    release_.Reset();
+  }
   context_.metrics.ExecutionStarted(request_.runtime(), queued_,
                                     sandbox_ready_at_ - admitted_at_);
   context_.metrics.SandboxInUse(request_.runtime(), +1);
   running_in_sandbox_ = true;
-  PendingRun run = std::move(*pending_run_);
-  pending_run_.reset();
   QueuedEvent started;
   *started.event.mutable_started() = StartedEventLocked();
   if (!sandbox_start_recorded_) {
@@ -647,12 +689,6 @@ void Execution::MaybeRunLocked() {
   Enqueue(std::move(started));
   context_.log->info("execution_id={} event=started sandbox_id={} queued_ms={}",
                      id_, sandbox_->id(), absl::ToInt64Milliseconds(queued_));
-  sandbox_->Run(limits_.sandbox, std::move(run.payload),
-                std::move(run.stdin_fd), std::move(run.stdout_fd),
-                std::move(run.stderr_fd),
-                [self = shared_from_this()](sandbox::SandboxResult result) {
-                  self->OnSandboxFinished(std::move(result));
-                });
 }
 
 forge::exec::v1::Started Execution::StartedEventLocked() const {

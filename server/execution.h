@@ -127,9 +127,12 @@ class Execution : public PipeListener,
   absl::Status AppendAuditGroupLocked(
       std::vector<forge::exec::v1::AuditRecord> records, AfterCommit after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Starts the job once the sandbox is ready and the start of the
-  // execution is on disk (never before: nothing runs unaudited).
+  // Delivers the job once the sandbox is ready (held while the start of the
+  // execution is not yet on disk) and releases it once the start is
+  // durable: nothing runs unaudited.
   void MaybeRunLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void DeliverJobLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void ReleaseJobLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The `started` event of the sandbox taken (sandbox_ is set).
   forge::exec::v1::Started StartedEventLocked() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -190,7 +193,16 @@ class Execution : public PipeListener,
     UniqueFd payload, stdin_fd, stdout_fd, stderr_fd;
   };
   std::optional<PendingRun> pending_run_ ABSL_GUARDED_BY(mutex_);
+  // The start records are queued in the log (start_appended_) and durable
+  // (start_recorded_).
+  bool start_appended_ ABSL_GUARDED_BY(mutex_) = false;
   bool start_recorded_ ABSL_GUARDED_BY(mutex_) = false;
+  // The job went to the sandbox; it runs once released (the start durable).
+  bool job_delivered_ ABSL_GUARDED_BY(mutex_) = false;
+  bool job_released_ ABSL_GUARDED_BY(mutex_) = false;
+  // Write end of a held job's release pipe: one byte starts the program;
+  // closing it without one withdraws the job.
+  UniqueFd release_ ABSL_GUARDED_BY(mutex_);
   // sandbox_start went with the start records (the sandbox was ready when
   // they were appended), so the run does not append it again.
   bool sandbox_start_recorded_ ABSL_GUARDED_BY(mutex_) = false;

@@ -148,7 +148,7 @@ void SandboxPhases(int rounds) {
     absl::Time finished_at;
     forge::sandbox::SandboxResult result;
     const absl::Time start = absl::Now();
-    (*sandbox)->Run({}, std::move(*payload), UniqueFd(), UniqueFd(), UniqueFd(),
+    (*sandbox)->Run({}, {std::move(*payload)},
                     [&](forge::sandbox::SandboxResult r) {
                       finished_at = absl::Now();
                       result = std::move(r);

@@ -108,6 +108,13 @@ TEST_F(FaultsTest, FullAuditDiskFailsClosedAndRecoversWithoutLosingRecords) {
   for (int i = 0; i < 400 && refusal.ok(); ++i) {
     CollectedEvents run =
         Execute(*stub, Request("python", absl::StrCat("print(", i, ")")));
+    // A start the log could not record: the job, already delivered to its
+    // sandbox and held there, is withdrawn and never runs.
+    if (run.has_finished &&
+        absl::StrContains(run.finished.message(), "could not record")) {
+      EXPECT_EQ(run.stdout_data, "") << "code ran although its start was "
+                                        "never recorded";
+    }
     if (run.status.ok() && run.has_finished &&
         run.stdout_data == absl::StrCat(i, "\n")) {
       succeeded.push_back(AcceptedId(run));

@@ -2,6 +2,8 @@
 // sandbox init → program, with real namespaces. Needs root (or the right to
 // create user namespaces and write id maps); skips otherwise.
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,8 +16,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sandbox/job_payload.h"
 #include "sandbox/launcher_client.h"
 
 namespace forge::sandbox {
@@ -160,6 +164,79 @@ TEST_F(LauncherTest, KillEndsARunningSandbox) {
   killer.join();
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->result.termination, Termination::kKilled);
+}
+
+// A held job: stdout is a pipe the test reads; the release pipe's write end
+// decides whether the program ever starts.
+struct HeldJob {
+  UniqueFd out_read, err_read, release_write;
+  absl::Notification finished;
+  SandboxResult result;
+};
+
+void StartHeld(Sandbox& sandbox, const JobSpec& job, HeldJob& held) {
+  auto payload = WriteJobPayload(job);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  auto stdin_fd = MakeReadOnlyMemfd("stdin", "");
+  ASSERT_TRUE(stdin_fd.ok()) << stdin_fd.status();
+  int out[2], err[2], release[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(err, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(release, O_CLOEXEC), 0);
+  held.out_read.Reset(out[0]);
+  held.err_read.Reset(err[0]);
+  held.release_write.Reset(release[1]);
+  sandbox.Run({},
+              {std::move(*payload), std::move(*stdin_fd), UniqueFd(out[1]),
+               UniqueFd(err[1]), UniqueFd(release[0])},
+              [&held](SandboxResult result) {
+                held.result = std::move(result);
+                held.finished.Notify();
+              });
+}
+
+// Whether `fd` has data or EOF within `timeout`.
+bool Readable(int fd, absl::Duration timeout) {
+  pollfd poll_fd{fd, POLLIN, 0};
+  return ::poll(&poll_fd, 1, absl::ToInt64Milliseconds(timeout)) > 0;
+}
+
+// A held job is prepared but its program starts only on the release byte.
+TEST_F(LauncherTest, HeldJobStartsOnlyWhenReleased) {
+  auto sandbox = client_->CreateSync(TestSpec("held"));
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  HeldJob held;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(**sandbox, Shell("echo ran"), held));
+  EXPECT_FALSE(Readable(held.out_read.get(), absl::Milliseconds(300)))
+      << "the program ran before it was released";
+  EXPECT_FALSE(held.finished.HasBeenNotified());
+  ASSERT_EQ(::write(held.release_write.get(), "G", 1), 1);
+  held.release_write.Reset();
+  std::string out, err;
+  ASSERT_TRUE(
+      ReadUntilBothClose(held.out_read.get(), held.err_read.get(), &out, &err)
+          .ok());
+  held.finished.WaitForNotification();
+  EXPECT_EQ(held.result.termination, Termination::kExited)
+      << held.result.message;
+  EXPECT_THAT(out, HasSubstr("ran"));
+}
+
+// A held job whose release pipe closes without the byte never runs.
+TEST_F(LauncherTest, WithdrawnHeldJobNeverRuns) {
+  auto sandbox = client_->CreateSync(TestSpec("withdrawn"));
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  HeldJob held;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(**sandbox, Shell("echo ran"), held));
+  held.release_write.Reset();
+  std::string out, err;
+  ASSERT_TRUE(
+      ReadUntilBothClose(held.out_read.get(), held.err_read.get(), &out, &err)
+          .ok());
+  held.finished.WaitForNotification();
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(held.result.termination, Termination::kSetupError);
+  EXPECT_THAT(held.result.message, HasSubstr("never released"));
 }
 
 // The pids whose parent is `parent` (from /proc/<pid>/stat).

@@ -108,11 +108,10 @@ class WarmStartTest : public ::testing::Test {
     auto payload = WriteJobPayload(job);
     EXPECT_TRUE(payload.ok());
     absl::Notification finished;
-    (*sandbox)->Run(limits, std::move(*payload), UniqueFd(), UniqueFd(),
-                    UniqueFd(), [&](SandboxResult result) {
-                      run.result = std::move(result);
-                      finished.Notify();
-                    });
+    (*sandbox)->Run(limits, {std::move(*payload)}, [&](SandboxResult result) {
+      run.result = std::move(result);
+      finished.Notify();
+    });
     EXPECT_TRUE(
         ReadUntilBothClose(out_read.get(), err_read.get(), &run.out, &run.err)
             .ok());

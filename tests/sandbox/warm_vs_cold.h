@@ -174,8 +174,8 @@ class WarmVsColdTest : public ::testing::Test {
     EXPECT_TRUE(payload.ok());
     SandboxResult result;
     absl::Notification finished;
-    (*sandbox)->Run(ResourceLimits{}, std::move(*payload), UniqueFd(),
-                    UniqueFd(), UniqueFd(), [&](SandboxResult done) {
+    (*sandbox)->Run(ResourceLimits{}, {std::move(*payload)},
+                    [&](SandboxResult done) {
                       result = std::move(done);
                       finished.Notify();
                     });
