@@ -145,6 +145,18 @@ void LauncherLoop::HandleControl(SandboxState& sandbox) {
         SendFinished(sandbox, nullptr);
         return;
       }
+    } else if (*type == MessageType::kJobReleased &&
+               sandbox.phase == SandboxState::Phase::kRunning) {
+      // A held job's program starts now: its wall time counts from here
+      // (the timer armed at the start bounded the hold).
+      absl::Status restarted =
+          RestartTimer(sandbox.wall_timer.get(), sandbox.limits.wall_time);
+      if (!restarted.ok()) {
+        sandbox.failure = restarted;
+        KillSandbox(sandbox, Termination::kSetupError,
+                    std::string(restarted.message()));
+        return;
+      }
     } else if (*type == MessageType::kSeccompListener &&
                message->fds.size() == 1 && sandbox.seccomp == nullptr) {
       sandbox.seccomp =

@@ -19,17 +19,31 @@
 
 namespace forge::sandbox::launcher_internal {
 
+namespace {
+
+absl::Status SetTimer(int timer, absl::Duration first,
+                      absl::Duration interval) {
+  itimerspec spec{};
+  spec.it_value = absl::ToTimespec(std::max(first, absl::Nanoseconds(1)));
+  spec.it_interval = absl::ToTimespec(interval);
+  if (::timerfd_settime(timer, 0, &spec, nullptr) != 0) {
+    return LastErrorStatus("timerfd_settime");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<UniqueFd> MakeTimer(absl::Duration first,
                                    absl::Duration interval) {
   UniqueFd timer(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
   if (!timer) return LastErrorStatus("timerfd_create");
-  itimerspec spec{};
-  spec.it_value = absl::ToTimespec(std::max(first, absl::Nanoseconds(1)));
-  spec.it_interval = absl::ToTimespec(interval);
-  if (::timerfd_settime(timer.get(), 0, &spec, nullptr) != 0) {
-    return LastErrorStatus("timerfd_settime");
-  }
+  FORGE_RETURN_IF_ERROR(SetTimer(timer.get(), first, interval));
   return timer;
+}
+
+absl::Status RestartTimer(int timer, absl::Duration first) {
+  return SetTimer(timer, first, absl::ZeroDuration());
 }
 
 absl::Status LauncherLoop::Watch(int fd, WatchKind kind,

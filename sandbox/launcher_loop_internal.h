@@ -84,6 +84,9 @@ struct SandboxState {
 absl::StatusOr<UniqueFd> MakeTimer(absl::Duration first,
                                    absl::Duration interval);
 
+// Restarts `timer` (from MakeTimer) to fire once, `first` from now.
+absl::Status RestartTimer(int timer, absl::Duration first);
+
 // The result of `sandbox`'s job (launcher_result.cc): the launcher's verdict
 // first, then a setup failure, an OOM kill, and otherwise how the program
 // ended by init's report; CPU time and peak memory from the cgroup's

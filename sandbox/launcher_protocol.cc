@@ -272,6 +272,10 @@ std::string EncodeSeccompListener() {
   return Begin(MessageType::kSeccompListener).Release();
 }
 
+std::string EncodeJobReleased() {
+  return Begin(MessageType::kJobReleased).Release();
+}
+
 absl::StatusOr<MessageType> PeekType(absl::string_view data) {
   WireReader r(data);
   FORGE_ASSIGN_OR_RETURN(uint32_t type, r.GetU32());
@@ -287,6 +291,7 @@ absl::StatusOr<MessageType> PeekType(absl::string_view data) {
     case MessageType::kInitFailed:
     case MessageType::kJobReport:
     case MessageType::kSeccompListener:
+    case MessageType::kJobReleased:
       return static_cast<MessageType>(type);
   }
   return absl::InvalidArgumentError(

@@ -43,6 +43,8 @@ enum class MessageType : uint32_t {
   // program (between fork and execve) → launcher; no fields; fd: the
   // seccomp notification listener of the program's filter
   kSeccompListener = 34,
+  // init → launcher; no fields: a held job was released, its program starts
+  kJobReleased = 35,
 };
 
 // Number of descriptors attached to kStart and kRunJob, in this order.
@@ -117,6 +119,7 @@ std::string Encode(const InitStatus& message, MessageType type);
 std::string Encode(const JobReport& message);
 std::string EncodeGo();
 std::string EncodeSeccompListener();
+std::string EncodeJobReleased();
 
 // The type tag of an encoded message; INVALID_ARGUMENT if too short or unknown.
 absl::StatusOr<MessageType> PeekType(absl::string_view data);

@@ -299,8 +299,12 @@ absl::StatusOr<JobReport> RunJob(const SandboxSpec& spec, int control,
   // The limits first, then the job: its code never runs unlimited.
   if (warm != nullptr)
     FORGE_RETURN_IF_ERROR(ApplyRlimits(warm->pid, command.limits));
-  // Everything is ready; a held job waits here until it may run.
-  if (release) FORGE_RETURN_IF_ERROR(WaitForRelease(std::move(release)));
+  // Everything is ready; a held job waits here until it may run. Its
+  // wall-time limit counts from the release (the launcher restarts it).
+  if (release) {
+    FORGE_RETURN_IF_ERROR(WaitForRelease(std::move(release)));
+    FORGE_RETURN_IF_ERROR(SendMessage(control, EncodeJobReleased()));
+  }
 
   uint64_t start = 0;
   pid_t program = -1;

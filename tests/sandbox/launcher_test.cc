@@ -174,7 +174,10 @@ struct HeldJob {
   SandboxResult result;
 };
 
-void StartHeld(Sandbox& sandbox, const JobSpec& job, HeldJob& held) {
+void StartHeld(Sandbox& sandbox, const JobSpec& job, HeldJob& held,
+               const ResourceLimits& limits = {}) {
+  // A release written after the sandbox died fails with EPIPE instead.
+  ::signal(SIGPIPE, SIG_IGN);
   auto payload = WriteJobPayload(job);
   ASSERT_TRUE(payload.ok()) << payload.status();
   auto stdin_fd = MakeReadOnlyMemfd("stdin", "");
@@ -186,7 +189,7 @@ void StartHeld(Sandbox& sandbox, const JobSpec& job, HeldJob& held) {
   held.out_read.Reset(out[0]);
   held.err_read.Reset(err[0]);
   held.release_write.Reset(release[1]);
-  sandbox.Run({},
+  sandbox.Run(limits,
               {std::move(*payload), std::move(*stdin_fd), UniqueFd(out[1]),
                UniqueFd(err[1]), UniqueFd(release[0])},
               [&held](SandboxResult result) {
@@ -220,6 +223,29 @@ TEST_F(LauncherTest, HeldJobStartsOnlyWhenReleased) {
   EXPECT_EQ(held.result.termination, Termination::kExited)
       << held.result.message;
   EXPECT_THAT(out, HasSubstr("ran"));
+}
+
+// The wall-time limit of a held job counts from its release (the hold
+// itself is bounded by the same limit): a hold does not eat into the
+// program's time.
+TEST_F(LauncherTest, HeldJobsWallTimeStartsAtTheRelease) {
+  auto sandbox = client_->CreateSync(TestSpec("held-wall"));
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  ResourceLimits limits;
+  limits.wall_time = absl::Milliseconds(400);
+  HeldJob held;
+  ASSERT_NO_FATAL_FAILURE(
+      StartHeld(**sandbox, Shell("sleep 0.25; echo done"), held, limits));
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_EQ(::write(held.release_write.get(), "G", 1), 1);
+  std::string out, err;
+  ASSERT_TRUE(
+      ReadUntilBothClose(held.out_read.get(), held.err_read.get(), &out, &err)
+          .ok());
+  held.finished.WaitForNotification();
+  EXPECT_EQ(held.result.termination, Termination::kExited)
+      << held.result.message;
+  EXPECT_EQ(out, "done\n");
 }
 
 // A held job whose release pipe closes without the byte never runs.
