@@ -18,6 +18,8 @@
 //   pools of 0, 8 and 32.
 //
 //   execute_bench [--rounds N] [--seconds S] [--only latency|throughput|memory]
+//                 [--runtime python|javascript|typescript|bash] (latency: the
+//                 modes of that runtime alone)
 // Needs root (the sandbox maps ids), FORGE_BUILD_DIR (default ./build) and
 // FORGE_SOURCE_DIR (default .).
 #include <dirent.h>
@@ -174,7 +176,7 @@ struct Mode {
   int warm_hits = 0;
 };
 
-void Latency(int rounds) {
+void Latency(int rounds, const std::string& only_runtime) {
   const std::string deno = forge::testing::SourceDir() + "/.deps/bin/deno";
   auto warm_server = StartServer(RuntimesConfig(/*warm=*/true));
   auto cold_server = StartServer(RuntimesConfig(/*warm=*/false));
@@ -218,6 +220,10 @@ void Latency(int rounds) {
        {{deno, "eval", "console.log(1)"}},
        true},
       {"bash", "echo 1", {{"/usr/bin/bash", "-c", "echo 1"}}, false}};
+  if (!only_runtime.empty()) {
+    std::erase_if(runtimes,
+                  [&](const Runtime& rt) { return rt.name != only_runtime; });
+  }
   std::vector<Mode> modes;
   auto add = [&modes](std::string name, std::function<Timed()> run) {
     Mode mode;
@@ -432,8 +438,9 @@ void Memory() {
 int main(int argc, char** argv) {
   int rounds = 500;
   int seconds = 5;
-  std::string only;
+  std::string only, only_runtime;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--runtime") == 0) only_runtime = argv[i + 1];
     if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--seconds") == 0)
       seconds = std::atoi(argv[i + 1]);
@@ -444,7 +451,7 @@ int main(int argc, char** argv) {
     return 77;
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  if (only.empty() || only == "latency") Latency(rounds);
+  if (only.empty() || only == "latency") Latency(rounds, only_runtime);
   if (only.empty() || only == "throughput") ThroughputSuite(seconds);
   if (only.empty() || only == "memory") Memory();
   return 0;
