@@ -504,6 +504,7 @@ void Execution::OnRpcDone() {
 
 void Execution::Drive() {
   const forge::exec::v1::ExecuteEvent* to_write = nullptr;
+  bool more_follow = false;
   std::optional<grpc::Status> to_finish;
   bool release_slot = false;
   {
@@ -526,6 +527,7 @@ void Execution::Drive() {
       queue_.pop_front();
       writing_ = true;
       to_write = &current_.event;
+      more_follow = !queue_.empty();
     } else if (finished_written_) {
       to_finish = grpc::Status::OK;
     } else if (early_status_) {
@@ -534,7 +536,7 @@ void Execution::Drive() {
     if (to_finish) finish_called_ = true;
   }
   if (to_write != nullptr) {
-    sink_->Write(to_write);
+    sink_->Write(to_write, more_follow);
   } else if (to_finish) {
     sink_->Finish(*to_finish);
   }
@@ -612,11 +614,14 @@ absl::Status Execution::AppendAuditGroupLocked(
   std::vector<audit::AuditLog::Pending> group;
   group.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    AfterCommit then = i + 1 == records.size() ? std::move(after) : nullptr;
+    // The group commits at once: its events are queued together and
+    // written from the last one's callback.
+    const bool last = i + 1 == records.size();
+    AfterCommit then = last ? std::move(after) : nullptr;
     group.push_back(audit::AuditLog::Pending{
         std::move(records[i]),
-        [self = shared_from_this(), then = std::move(then)](
-            absl::StatusOr<forge::exec::v1::AuditRecord> committed) mutable {
+        [self = shared_from_this(), then = std::move(then),
+         last](absl::StatusOr<forge::exec::v1::AuditRecord> committed) mutable {
           {
             absl::MutexLock lock(&self->mutex_);
             if (committed.ok()) {
@@ -630,7 +635,7 @@ absl::Status Execution::AppendAuditGroupLocked(
             }
             if (then) then(*self, committed.ok());
           }
-          self->Drive();
+          if (last) self->Drive();
         }});
   }
   return context_.audit.AppendAll(std::move(group));

@@ -39,8 +39,10 @@ class ExecutionService::ExecuteReactor final
     execution_->Start();
   }
 
-  void Write(const forge::exec::v1::ExecuteEvent* event) override {
-    StartWrite(event);
+  void Write(const forge::exec::v1::ExecuteEvent* event,
+             bool more_follow) override {
+    StartWrite(event, more_follow ? grpc::WriteOptions().set_buffer_hint()
+                                  : grpc::WriteOptions());
   }
   void Finish(const grpc::Status& status) override {
     grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>::Finish(status);
