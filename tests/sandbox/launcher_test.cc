@@ -172,6 +172,22 @@ struct HeldJob {
   UniqueFd out_read, err_read, release_write;
   absl::Notification finished;
   SandboxResult result;
+
+  // Sends the release byte; false if it could not be written.
+  bool Release() {
+    const bool sent = ::write(release_write.get(), "G", 1) == 1;
+    release_write.Reset();
+    return sent;
+  }
+  // Reads stdout and stderr to their end, waits for the result; returns
+  // stdout.
+  std::string Collect() {
+    std::string out, err;
+    EXPECT_TRUE(
+        ReadUntilBothClose(out_read.get(), err_read.get(), &out, &err).ok());
+    finished.WaitForNotification();
+    return out;
+  }
 };
 
 void StartHeld(Sandbox& sandbox, const JobSpec& job, HeldJob& held,
@@ -213,16 +229,10 @@ TEST_F(LauncherTest, HeldJobStartsOnlyWhenReleased) {
   EXPECT_FALSE(Readable(held.out_read.get(), absl::Milliseconds(300)))
       << "the program ran before it was released";
   EXPECT_FALSE(held.finished.HasBeenNotified());
-  ASSERT_EQ(::write(held.release_write.get(), "G", 1), 1);
-  held.release_write.Reset();
-  std::string out, err;
-  ASSERT_TRUE(
-      ReadUntilBothClose(held.out_read.get(), held.err_read.get(), &out, &err)
-          .ok());
-  held.finished.WaitForNotification();
+  ASSERT_TRUE(held.Release());
+  EXPECT_EQ(held.Collect(), "ran\n");
   EXPECT_EQ(held.result.termination, Termination::kExited)
       << held.result.message;
-  EXPECT_THAT(out, HasSubstr("ran"));
 }
 
 // The wall-time limit of a held job counts from its release (the hold
@@ -237,15 +247,10 @@ TEST_F(LauncherTest, HeldJobsWallTimeStartsAtTheRelease) {
   ASSERT_NO_FATAL_FAILURE(
       StartHeld(**sandbox, Shell("sleep 0.25; echo done"), held, limits));
   absl::SleepFor(absl::Milliseconds(300));
-  ASSERT_EQ(::write(held.release_write.get(), "G", 1), 1);
-  std::string out, err;
-  ASSERT_TRUE(
-      ReadUntilBothClose(held.out_read.get(), held.err_read.get(), &out, &err)
-          .ok());
-  held.finished.WaitForNotification();
+  ASSERT_TRUE(held.Release());
+  EXPECT_EQ(held.Collect(), "done\n");
   EXPECT_EQ(held.result.termination, Termination::kExited)
       << held.result.message;
-  EXPECT_EQ(out, "done\n");
 }
 
 // A held job whose release pipe closes without the byte never runs.
@@ -254,13 +259,8 @@ TEST_F(LauncherTest, WithdrawnHeldJobNeverRuns) {
   ASSERT_TRUE(sandbox.ok()) << sandbox.status();
   HeldJob held;
   ASSERT_NO_FATAL_FAILURE(StartHeld(**sandbox, Shell("echo ran"), held));
-  held.release_write.Reset();
-  std::string out, err;
-  ASSERT_TRUE(
-      ReadUntilBothClose(held.out_read.get(), held.err_read.get(), &out, &err)
-          .ok());
-  held.finished.WaitForNotification();
-  EXPECT_EQ(out, "");
+  held.release_write.Reset();  // withdrawn: closed without the byte
+  EXPECT_EQ(held.Collect(), "");
   EXPECT_EQ(held.result.termination, Termination::kSetupError);
   EXPECT_THAT(held.result.message, HasSubstr("never released"));
 }
