@@ -76,8 +76,8 @@ void LauncherLoop::Reply(const std::string& message, int fd) {
 int LauncherLoop::CreationTimeoutMs() const {
   if (creations_.empty()) return -1;
   const QueuedCreate& next = creations_.front();
-  return BackgroundCreationWaitMs(next.queued_at, next.starts_before, starts_,
-                                  absl::Now(), kRefillHold);
+  return BackgroundCreationWaitMs(next.queued_at, next.ended_before,
+                                  jobs_ended_, absl::Now(), kRefillHold);
 }
 
 absl::Status LauncherLoop::Run() {
@@ -148,14 +148,13 @@ absl::Status LauncherLoop::HandleServer() {
         HandleCreate(request, std::move(message->fds));
       } else {
         creations_.push_back({std::move(request), std::move(message->fds),
-                              absl::Now(), starts_});
+                              absl::Now(), jobs_ended_});
       }
       return absl::OkStatus();
     }
     case MessageType::kStart: {
       FORGE_ASSIGN_OR_RETURN(StartRequest request,
                              DecodeStartRequest(message->data));
-      ++starts_;
       HandleStart(request, std::move(message->fds));
       return absl::OkStatus();
     }
@@ -188,10 +187,10 @@ void LauncherLoop::KillAllAndReap() {
 
 namespace forge::sandbox {
 
-int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t starts_at_queue,
-                             uint64_t starts_now, absl::Time now,
+int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t ends_at_queue,
+                             uint64_t ends_now, absl::Time now,
                              absl::Duration hold) {
-  if (starts_now > starts_at_queue) return 0;
+  if (ends_now > ends_at_queue) return 0;
   const absl::Duration left = queued_at + hold - now;
   if (left <= absl::ZeroDuration()) return 0;
   return static_cast<int>(

@@ -44,11 +44,11 @@ absl::Status RunLauncher(UniqueFd server_socket,
 std::vector<std::string> LauncherProtections(const LauncherOptions& options);
 
 // How long a queued background creation (a pool refill) still waits, in ms
-// for epoll_wait: 0 once a job start arrived after it was queued
-// (`starts_now` > `starts_at_queue`) or once `hold` has passed since
+// for epoll_wait: 0 once a job ended after it was queued (`ends_now` >
+// `ends_at_queue`, counts of job results) or once `hold` has passed since
 // `queued_at`; otherwise the time left, rounded up so it is never early.
-int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t starts_at_queue,
-                             uint64_t starts_now, absl::Time now,
+int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t ends_at_queue,
+                             uint64_t ends_now, absl::Time now,
                              absl::Duration hold);
 
 }  // namespace forge::sandbox

@@ -32,7 +32,7 @@
 
 namespace forge::sandbox::launcher_internal {
 
-// How long a background creation lets the job start it usually follows go
+// How long a background creation lets the job it usually follows end
 // first (see LauncherLoop::creations_).
 constexpr absl::Duration kRefillHold = absl::Milliseconds(10);
 // CPU bandwidth of one sandbox: one CPU's worth, so a single execution
@@ -153,18 +153,18 @@ class LauncherLoop {
   // ready: a clone (namespaces, cgroups, id maps) takes milliseconds of this
   // single thread, and a job's start, a kill, a finished job or a sandbox a
   // request waits for must not wait behind a refill. A refill is asked for
-  // when a ready sandbox is taken, a moment before that sandbox's job start
-  // arrives (the server first commits the execution's start to its audit
-  // log), so each also waits for a start after it was queued, or for
-  // kRefillHold, whichever comes first.
+  // when a ready sandbox is taken, a moment before that sandbox's job
+  // arrives, and its clone would take a CPU from that job (its preparation,
+  // its program, its result) on a small host; so each also waits for a job
+  // to end after it was queued, or for kRefillHold, whichever comes first.
   struct QueuedCreate {
     CreateRequest request;
     std::vector<UniqueFd> fds;
     absl::Time queued_at;
-    uint64_t starts_before;  // starts_ when it was queued
+    uint64_t ended_before;  // jobs_ended_ when it was queued
   };
   std::deque<QueuedCreate> creations_;
-  uint64_t starts_ = 0;  // job starts received
+  uint64_t jobs_ended_ = 0;  // job results sent
   // How long until the first queued creation may run: zero if now, -1 if
   // none is queued (epoll_wait's timeout, in ms).
   int CreationTimeoutMs() const;
