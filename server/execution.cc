@@ -504,7 +504,6 @@ void Execution::OnRpcDone() {
 
 void Execution::Drive() {
   const forge::exec::v1::ExecuteEvent* to_write = nullptr;
-  bool more_follow = false;
   std::optional<grpc::Status> to_finish;
   bool release_slot = false;
   {
@@ -527,7 +526,6 @@ void Execution::Drive() {
       queue_.pop_front();
       writing_ = true;
       to_write = &current_.event;
-      more_follow = !queue_.empty();
     } else if (finished_written_) {
       to_finish = grpc::Status::OK;
     } else if (early_status_) {
@@ -536,7 +534,7 @@ void Execution::Drive() {
     if (to_finish) finish_called_ = true;
   }
   if (to_write != nullptr) {
-    sink_->Write(to_write, more_follow);
+    sink_->Write(to_write);
   } else if (to_finish) {
     sink_->Finish(*to_finish);
   }

@@ -40,11 +40,9 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   // At most one write in flight; `event` lives until the write completes.
-  // `more_follow`: another event is already queued behind this one, so the
-  // transport may hold it and send both together (the next write, which
-  // always comes, flushes).
-  virtual void Write(const forge::exec::v1::ExecuteEvent* event,
-                     bool more_follow) = 0;
+  // (No buffer hint: the transport does not complete a hinted write until
+  // a later write flushes it, and the next write waits for this one.)
+  virtual void Write(const forge::exec::v1::ExecuteEvent* event) = 0;
   virtual void Finish(const grpc::Status& status) = 0;
 };
 

@@ -39,10 +39,8 @@ class ExecutionService::ExecuteReactor final
     execution_->Start();
   }
 
-  void Write(const forge::exec::v1::ExecuteEvent* event,
-             bool more_follow) override {
-    StartWrite(event, more_follow ? grpc::WriteOptions().set_buffer_hint()
-                                  : grpc::WriteOptions());
+  void Write(const forge::exec::v1::ExecuteEvent* event) override {
+    StartWrite(event);
   }
   void Finish(const grpc::Status& status) override {
     grpc::ServerWriteReactor<forge::exec::v1::ExecuteEvent>::Finish(status);
