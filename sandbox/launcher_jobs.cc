@@ -266,7 +266,8 @@ void LauncherLoop::HandleExit(SandboxState& sandbox) {
 
 void LauncherLoop::SendFinished(SandboxState& sandbox, const siginfo_t* exit) {
   sandbox.finished_sent = true;
-  ++jobs_ended_;  // a queued refill may go now
+  ++jobs_ended_;  // a queued refill may go soon
+  last_job_end_ = absl::Now();
   HandleSeccomp(sandbox, 0);  // a last violation decides the verdict
   // Nothing of the job outlives its result: init sent SIGKILL to whatever
   // the program left behind before it reported, and init itself is killed

@@ -76,8 +76,9 @@ void LauncherLoop::Reply(const std::string& message, int fd) {
 int LauncherLoop::CreationTimeoutMs() const {
   if (creations_.empty()) return -1;
   const QueuedCreate& next = creations_.front();
-  return BackgroundCreationWaitMs(next.queued_at, next.ended_before,
-                                  jobs_ended_, absl::Now(), kRefillHold);
+  return BackgroundCreationWaitMs(RefillState{next.queued_at, next.ended_before,
+                                              jobs_ended_, last_job_end_},
+                                  absl::Now(), kRefillHold, kRefillSettle);
 }
 
 absl::Status LauncherLoop::Run() {
@@ -187,11 +188,12 @@ void LauncherLoop::KillAllAndReap() {
 
 namespace forge::sandbox {
 
-int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t ends_at_queue,
-                             uint64_t ends_now, absl::Time now,
-                             absl::Duration hold) {
-  if (ends_now > ends_at_queue) return 0;
-  const absl::Duration left = queued_at + hold - now;
+int BackgroundCreationWaitMs(const RefillState& refill, absl::Time now,
+                             absl::Duration hold, absl::Duration settle) {
+  absl::Time go = refill.queued_at + hold;
+  if (refill.ends_now > refill.ends_at_queue)
+    go = std::min(go, refill.last_end + settle);
+  const absl::Duration left = go - now;
   if (left <= absl::ZeroDuration()) return 0;
   return static_cast<int>(
       absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));

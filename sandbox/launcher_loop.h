@@ -43,13 +43,21 @@ absl::Status RunLauncher(UniqueFd server_socket,
 // reported in CreatedReply (e.g. "userns", "seccomp", "cgroup-memory").
 std::vector<std::string> LauncherProtections(const LauncherOptions& options);
 
-// How long a queued background creation (a pool refill) still waits, in ms
-// for epoll_wait: 0 once a job ended after it was queued (`ends_now` >
-// `ends_at_queue`, counts of job results) or once `hold` has passed since
-// `queued_at`; otherwise the time left, rounded up so it is never early.
-int BackgroundCreationWaitMs(absl::Time queued_at, uint64_t ends_at_queue,
-                             uint64_t ends_now, absl::Time now,
-                             absl::Duration hold);
+// What decides when a queued background creation (a pool refill) goes.
+struct RefillState {
+  absl::Time queued_at;    // when it was queued
+  uint64_t ends_at_queue;  // job results sent by then
+  uint64_t ends_now;       // job results sent so far
+  absl::Time last_end;     // when the last result was sent
+};
+
+// How long the refill still waits, in ms for epoll_wait: once a job ended
+// after it was queued, until `settle` after the last job end (the server is
+// then still sending that job's result to its client); never past `hold`
+// after it was queued. 0 when it may go; otherwise the time left, rounded
+// up so it is never early.
+int BackgroundCreationWaitMs(const RefillState& refill, absl::Time now,
+                             absl::Duration hold, absl::Duration settle);
 
 }  // namespace forge::sandbox
 

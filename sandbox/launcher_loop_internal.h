@@ -35,6 +35,9 @@ namespace forge::sandbox::launcher_internal {
 // How long a background creation lets the job it usually follows end
 // first (see LauncherLoop::creations_).
 constexpr absl::Duration kRefillHold = absl::Milliseconds(10);
+// How long after a job's result a refill still waits: the server's side of
+// that result (the closing audit commit, the last events) runs meanwhile.
+constexpr absl::Duration kRefillSettle = absl::Milliseconds(2);
 // CPU bandwidth of one sandbox: one CPU's worth, so a single execution
 // cannot take the whole host.
 constexpr absl::Duration kCpuQuota = absl::Milliseconds(100);
@@ -156,7 +159,8 @@ class LauncherLoop {
   // when a ready sandbox is taken, a moment before that sandbox's job
   // arrives, and its clone would take a CPU from that job (its preparation,
   // its program, its result) on a small host; so each also waits for a job
-  // to end after it was queued, or for kRefillHold, whichever comes first.
+  // to end after it was queued and kRefillSettle more, or for kRefillHold,
+  // whichever comes first.
   struct QueuedCreate {
     CreateRequest request;
     std::vector<UniqueFd> fds;
@@ -165,6 +169,7 @@ class LauncherLoop {
   };
   std::deque<QueuedCreate> creations_;
   uint64_t jobs_ended_ = 0;  // job results sent
+  absl::Time last_job_end_;  // when the last one was sent
   // How long until the first queued creation may run: zero if now, -1 if
   // none is queued (epoll_wait's timeout, in ms).
   int CreationTimeoutMs() const;
