@@ -20,6 +20,10 @@
 //   execute_bench [--rounds N] [--seconds S] [--only latency|throughput|memory]
 //                 [--runtime python|javascript|typescript|bash] (latency: the
 //                 modes of that runtime alone)
+//                 [--pause-ms MS] (latency: the pause after each request,
+//                 default 50, so that the pool refill a request started is
+//                 done before the next mode's request; 0 runs them back to
+//                 back and each mode shares the CPUs with the refill before)
 // Needs root (the sandbox maps ids), FORGE_BUILD_DIR (default ./build) and
 // FORGE_SOURCE_DIR (default .).
 #include <dirent.h>
@@ -176,7 +180,8 @@ struct Mode {
   int warm_hits = 0;
 };
 
-void Latency(int rounds, const std::string& only_runtime) {
+void Latency(int rounds, const std::string& only_runtime,
+             absl::Duration pause) {
   const std::string deno = forge::testing::SourceDir() + "/.deps/bin/deno";
   auto warm_server = StartServer(RuntimesConfig(/*warm=*/true));
   auto cold_server = StartServer(RuntimesConfig(/*warm=*/false));
@@ -269,6 +274,7 @@ void Latency(int rounds, const std::string& only_runtime) {
   for (int round = -5; round < rounds; ++round) {  // 5 warm-up rounds
     for (Mode& mode : modes) {
       Timed t = mode.run();
+      absl::SleepFor(pause);
       if (!t.ok) {
         std::fprintf(stderr, "execute_bench: %s failed\n", mode.name.c_str());
         std::exit(1);
@@ -279,8 +285,10 @@ void Latency(int rounds, const std::string& only_runtime) {
       if (t.warm) ++mode.warm_hits;
     }
   }
-  std::printf("latency: %d interleaved rounds of print(1) per mode (ms)\n",
-              rounds);
+  std::printf(
+      "latency: %d interleaved rounds of print(1) per mode, %s after each "
+      "(ms)\n",
+      rounds, absl::FormatDuration(pause).c_str());
   std::printf("%-12s %8s %8s %8s %9s %9s %6s %9s\n", "mode", "p50", "p95",
               "p99", "p50/bare", "p50-bare", "warm", "prog p50");
   double bare_p50 = 0;
@@ -438,6 +446,7 @@ void Memory() {
 int main(int argc, char** argv) {
   int rounds = 500;
   int seconds = 5;
+  int pause_ms = 50;
   std::string only, only_runtime;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--runtime") == 0) only_runtime = argv[i + 1];
@@ -445,13 +454,16 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--seconds") == 0)
       seconds = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
+    if (std::strcmp(argv[i], "--pause-ms") == 0)
+      pause_ms = std::atoi(argv[i + 1]);
   }
   if (geteuid() != 0) {
     std::fprintf(stderr, "execute_bench: needs root\n");
     return 77;
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  if (only.empty() || only == "latency") Latency(rounds, only_runtime);
+  if (only.empty() || only == "latency")
+    Latency(rounds, only_runtime, absl::Milliseconds(pause_ms));
   if (only.empty() || only == "throughput") ThroughputSuite(seconds);
   if (only.empty() || only == "memory") Memory();
   return 0;
