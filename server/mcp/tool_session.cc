@@ -151,15 +151,18 @@ ToolSession::~ToolSession() { Stop(); }
 void ToolSession::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  // A call waiting for a person's approval stops waiting.
-  shared_->caller->End();
   {
     absl::MutexLock lock(&shared_->mutex);
     shared_->stopping = true;
-    // Calls in flight see their connection shut; they end on their own.
+    // Calls in flight see their connection shut; they end on their own and
+    // their replies go nowhere. This comes before ending the scope below:
+    // a call that stops waiting must find its connection already shut, or
+    // its reply would reach a program whose execution has ended.
     for (int fd : shared_->connections) ::shutdown(fd, SHUT_RDWR);
     shared_->slot_free.SignalAll();
   }
+  // A call waiting for a person's approval stops waiting.
+  shared_->caller->End();
   const uint64_t one = 1;
   (void)!::write(shared_->wake.get(), &one, sizeof(one));
   if (acceptor_.joinable()) acceptor_.join();

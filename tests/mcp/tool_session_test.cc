@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mcp_test_util.h"
@@ -48,11 +49,19 @@ std::string Roundtrip(const std::string& socket_path,
 }
 
 // An approval nobody decides: Ask returns only when the execution ends.
+// The end hook then holds the ending thread until Ask has returned and a
+// little longer, so the waiting call gets every chance to answer before
+// Stop() goes on: a session that shut its connections only after ending the
+// scope would let that answer through.
 class NobodyAnswers : public ToolApprover {
  public:
   ApprovalAnswer Ask(const ApprovalAsk& ask) override {
     absl::Notification ended;
-    const uint64_t hook = ask.caller.AddEndHook([&ended] { ended.Notify(); });
+    const uint64_t hook = ask.caller.AddEndHook([this, &ended] {
+      ended.Notify();
+      returned.WaitForNotificationWithTimeout(absl::Seconds(5));
+      absl::SleepFor(absl::Milliseconds(50));
+    });
     asked.Notify();
     ended.WaitForNotification();
     ask.caller.RemoveEndHook(hook);
